@@ -1,0 +1,45 @@
+// Counters (SPEC §7): one u64 each, in a fixed block of linear memory that the host reads by index.
+// The order here is the ABI: host/counters.ts lists the same names in the same order (a test checks it).
+
+export const C_RECORDS_IN: i32 = 0;
+export const C_RECORDS_OUT: i32 = 1;
+export const C_INVALID: i32 = 2;
+export const C_OVERSIZE: i32 = 3;
+export const C_CANDIDATES_STAGE1: i32 = 4;
+export const C_CANDIDATES_STAGE2: i32 = 5;
+export const C_NO_KEY: i32 = 6;
+export const C_NO_TIME: i32 = 7;
+export const C_LATE: i32 = 8;
+export const C_MATCHES: i32 = 9;
+export const C_ALERTS: i32 = 10;
+export const C_TAG_CONFLICT: i32 = 11;
+export const C_HELD: i32 = 12;
+export const C_KEYS_ACTIVE: i32 = 13;
+export const C_KEYS_EVICTED: i32 = 14;
+export const C_RING_OVERWRITES: i32 = 15;
+export const C_STATE_BYTES: i32 = 16;
+export const C_KEYS_OVERFLOW: i32 = 17; // array keys past the 4th
+export const C_SUMMARIES_LOST: i32 = 18; // partner summary overwritten in the arena before it was needed
+export const C_HELD_EARLY: i32 = 19; // held records released before hold_ms because the hold arena was full
+export const COUNTER_COUNT: i32 = 20;
+
+export const counters: usize = heap.alloc(<usize>COUNTER_COUNT << 3);
+memory.fill(counters, 0, <usize>COUNTER_COUNT << 3);
+
+@inline export function bump(c: i32): void {
+  const p = counters + (<usize>c << 3);
+  store<u64>(p, load<u64>(p) + 1);
+}
+
+@inline export function addTo(c: i32, n: u64): void {
+  const p = counters + (<usize>c << 3);
+  store<u64>(p, load<u64>(p) + n);
+}
+
+@inline export function setCounter(c: i32, v: u64): void {
+  store<u64>(counters + (<usize>c << 3), v);
+}
+
+@inline export function getCounter(c: i32): u64 {
+  return load<u64>(counters + (<usize>c << 3));
+}

@@ -1,0 +1,110 @@
+// Engine set-up and the batch loop shared by both builds: init reads the options and the rule program and
+// sizes every table from them; processBatch frames NDJSON in linear memory and runs each record through.
+
+import { opt, O_MAX_KEYS, O_RING_CAPACITY, O_MAX_STATE_BYTES, O_LATENESS_MS, O_MAX_FUTURE_MS, O_SKEW_MS, O_HOLD_MS, O_KEY_MODE, O_ALERTS, O_MAX_RECORD_BYTES, O_MAX_SUMMARY_BYTES } from "./options";
+import { loadTables } from "./program";
+import { loadRules, ruleCount, ruleMaxspan } from "./rules";
+import { initState, fixedStateBytes, keysActive, keyBytes, indexBytes, lruLast, lruPrev, expireKey, freeKey, keyRule, NIL } from "./state";
+import { initArena, arenaUsed } from "./summary";
+import { initHold, releaseDue, holdBytesUsed } from "./hold";
+import { configureRecords, processRecord, recordKey } from "./record";
+import { out, watermark, nowMs as _now } from "./sequence";
+import * as seq from "./sequence";
+import { nextNewline } from "./strings";
+import { setCounter, C_STATE_BYTES, C_KEYS_ACTIVE } from "./counters";
+
+export const E_OK = 0;
+export const E_PROGRAM = 1; // the rule program is malformed
+export const E_RULES = 2; // the rules section is malformed
+export const E_STATE_BYTES = 3; // max_state_bytes cannot hold the tables these options need
+export const E_TWICE = 4;
+
+// @ts-ignore: decorator
+@inline const MIN_ARENA: f64 = 65536;
+// @ts-ignore: decorator
+@inline const HOLD_SHARE: f64 = 8; // hold_ms > 0: an eighth of max_state_bytes holds records
+// @ts-ignore: decorator
+@inline const SWEEP_KEYS: i32 = 64; // keys examined for expiry per batch
+
+let ready = false;
+let stateBudget: f64 = 0;
+
+/** Bytes needed beyond the summary arena for these options (host validation uses this). */
+export function requiredStateBytes(keys: f64, ring: f64, maxSummary: f64, holdMs: f64): f64 {
+  const fixed = fixedStateBytes(<u32>keys, <u32>ring);
+  const arena = Math.max(MIN_ARENA, maxSummary * 16);
+  return holdMs > 0 ? (fixed + arena) * HOLD_SHARE / (HOLD_SHARE - 1) : fixed + arena;
+}
+
+export function init(program: usize, programLen: usize): i32 {
+  if (ready) return E_TWICE;
+  if (!loadTables(program, programLen)) return E_PROGRAM;
+  if (!loadRules()) return E_RULES;
+  const keys = <u32>opt(O_MAX_KEYS);
+  const ring = <u32>opt(O_RING_CAPACITY);
+  const budget = opt(O_MAX_STATE_BYTES);
+  const maxSummary = opt(O_MAX_SUMMARY_BYTES);
+  const hold = opt(O_HOLD_MS);
+  if (requiredStateBytes(<f64>keys, <f64>ring, maxSummary, hold) > budget) return E_STATE_BYTES;
+  initState(keys, ring);
+  const holdBytes = hold > 0 ? Math.floor(budget / HOLD_SHARE) : 0;
+  initHold(<usize>holdBytes);
+  initArena(<usize>(budget - holdBytes - fixedStateBytes(keys, ring)), <usize>maxSummary);
+  stateBudget = budget;
+  seq.latenessNs = <i64>(opt(O_LATENESS_MS) * 1e6);
+  seq.maxFutureNs = <i64>(opt(O_MAX_FUTURE_MS) * 1e6);
+  seq.skewNs = <i64>(opt(O_SKEW_MS) * 1e6);
+  seq.holdMs = hold;
+  seq.alertsOn = opt(O_ALERTS) != 0;
+  configureRecords(<usize>opt(O_MAX_RECORD_BYTES), opt(O_KEY_MODE) == 1);
+  ready = true;
+  return E_OK;
+}
+
+/** Expires state of the least recently used keys; frees keys left empty. Bounded work per call. */
+function sweep(): void {
+  const wm = watermark();
+  if (wm == i64.MIN_VALUE) return;
+  let k = lruLast();
+  for (let i = 0; i < SWEEP_KEYS && k != NIL; i++) {
+    const prev = lruPrev(k);
+    const span = ruleMaxspan(keyRule(k));
+    if (expireKey(k, wm - span, wm - seq.skewNs)) freeKey(k);
+    k = prev;
+  }
+}
+
+export function refreshCounters(): void {
+  const used = <u64>indexBytes + <u64>keysActive * <u64>keyBytes + arenaUsed() + holdBytesUsed;
+  setCounter(C_STATE_BYTES, used);
+  setCounter(C_KEYS_ACTIVE, <u64>keysActive);
+}
+
+/**
+ * Runs the NDJSON bytes [p, p+n) through the engine into `out`. Complete lines are records; trailing
+ * bytes without a newline are a final record without one. Held records whose deadline passed go first.
+ */
+export function processBatch(p: usize, n: usize, now: f64, keyMode: bool): usize {
+  out.reset();
+  seq.nowMs = now;
+  releaseDue(out, now, false);
+  const end = p + n;
+  while (p < end) {
+    const nl = nextNewline(p, end);
+    if (keyMode) recordKey(p, nl - p, out);
+    else processRecord(p, nl - p, nl < end);
+    p = nl + 1;
+  }
+  sweep();
+  refreshCounters();
+  return out.len;
+}
+
+/** Releases every held record (end of input). */
+export function flushHeld(now: f64): usize {
+  out.reset();
+  seq.nowMs = now;
+  releaseDue(out, now, true);
+  refreshCounters();
+  return out.len;
+}

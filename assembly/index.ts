@@ -1,0 +1,77 @@
+// Exports of the Node build (batch ABI). The host writes options and the rule program, then per batch
+// copies NDJSON into the input region, calls process(), and reads the output region.
+
+import { optionSlots, OPTION_COUNT } from "./options";
+import { counters, COUNTER_COUNT, bump, addTo, C_RECORDS_IN, C_RECORDS_OUT, C_OVERSIZE } from "./counters";
+import { init as engineInit, processBatch, flushHeld, requiredStateBytes, refreshCounters } from "./engine";
+import { out } from "./sequence";
+import { Buf } from "./buf";
+
+const input = new Buf(1 << 20);
+
+export function alloc(n: usize): usize {
+  return heap.alloc(n);
+}
+
+export function dealloc(p: usize): void {
+  heap.free(p);
+}
+
+export function options_ptr(): usize {
+  return optionSlots;
+}
+
+export function options_count(): i32 {
+  return OPTION_COUNT;
+}
+
+export function counters_ptr(): usize {
+  return counters;
+}
+
+export function counters_count(): i32 {
+  return COUNTER_COUNT;
+}
+
+export function required_state_bytes(keys: f64, ring: f64, maxSummary: f64, holdMs: f64): f64 {
+  return requiredStateBytes(keys, ring, maxSummary, holdMs);
+}
+
+export function init(program: usize, programLen: usize): i32 {
+  return engineInit(program, programLen);
+}
+
+/** The input region, grown to hold at least n bytes (16 bytes of slack for wide loads). */
+export function input_ptr(n: usize): usize {
+  input.reset();
+  input.reserve(n + 16);
+  return input.base;
+}
+
+export function output_ptr(): usize {
+  return out.base;
+}
+
+export function process(n: usize, nowMs: f64): usize {
+  return processBatch(input.base, n, nowMs, false);
+}
+
+export function keys(n: usize, nowMs: f64): usize {
+  return processBatch(input.base, n, nowMs, true);
+}
+
+export function flush(nowMs: f64): usize {
+  return flushHeld(nowMs);
+}
+
+/** Counts records the host passed through itself (lines over max_record_bytes, never copied in). */
+export function count_oversize(n: u32): void {
+  addTo(C_RECORDS_IN, n);
+  addTo(C_RECORDS_OUT, n);
+  addTo(C_OVERSIZE, n);
+  refreshCounters();
+}
+
+export function refresh(): void {
+  refreshCounters();
+}

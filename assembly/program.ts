@@ -1,0 +1,351 @@
+// The compiled rule program (built on the host by host/compile.ts) and the predicate interpreter.
+// The engine knows no rule: paths, shapes, field aliases, value sets, predicates, keys and summaries all
+// come from these bytes. Layout (u32 little-endian words, strings padded to 4 bytes):
+//
+//   magic 'PPRB' | version
+//   strings: n, n × (len, bytes…)
+//   sets:    n, n × (count, count × string)
+//   paths:   n, n × (string, underscoreFrom)
+//   shapes:  n, n × guard (code offset of a predicate, or NONE for shape 0, the default)
+//   fields:  n, n × shapes × (alts, alts × (kind << 24 | index))      kind 0 = path, 1 = constant string
+//   code:    n words of predicate nodes, each [op, a, b, size in words] followed by its children
+//   tag:     string (top-level member name), path (to detect a member already there)
+//   rules:   n, then per rule — read by rules.ts
+
+import { setPath, pathCount, MAX_PATHS } from "./paths";
+import { resetTopStates, slotOff, slotLen, slotType, T_NONE, T_STRING, T_ARRAY, T_TRUE, T_NULL, T_ESC, T_MASK, nextElement, skipWs, lastStringEscaped } from "./scan";
+import { strEquals, strStartsWith } from "./strings";
+
+export const NONE: u32 = 0xFFFFFFFF;
+export const MAGIC: u32 = 0x42525050;
+export const VERSION: u32 = 1;
+
+// @ts-ignore: decorator
+@inline export const MAX_STRINGS: i32 = 4096;
+// @ts-ignore: decorator
+@inline export const MAX_SETS: i32 = 256;
+// @ts-ignore: decorator
+@inline export const MAX_SHAPES: i32 = 4;
+// @ts-ignore: decorator
+@inline export const MAX_FIELDS: i32 = 128;
+// @ts-ignore: decorator
+@inline const MAX_ALTS: i32 = 4;
+
+export const OP_TRUE: u32 = 0;
+export const OP_AND: u32 = 1;
+export const OP_OR: u32 = 2;
+export const OP_NOT: u32 = 3;
+export const OP_EQ: u32 = 4; // field equals any string of set (any element, for arrays)
+export const OP_PREFIX: u32 = 5; // field starts with any string of set
+export const OP_EXISTS: u32 = 6; // field present, not null, not an array of only nulls
+export const OP_IS_TRUE: u32 = 7; // JSON true or the string "true"
+
+// ── reader ────────────────────────────────────────────────────────────────────────────────────────────
+let cur: usize = 0;
+let lim: usize = 0;
+export let loadError: i32 = 0; // 0 ok; else the word offset where the program stopped making sense
+
+export function rd(): u32 {
+  if (cur + 4 > lim) {
+    if (loadError == 0) loadError = <i32>(cur - 0) | 1;
+    return 0;
+  }
+  const v = load<u32>(cur);
+  cur += 4;
+  return v;
+}
+
+export function readerAt(): usize {
+  return cur;
+}
+
+export function fail(): void {
+  if (loadError == 0) loadError = 1;
+}
+
+// ── tables ────────────────────────────────────────────────────────────────────────────────────────────
+export let stringCount: i32 = 0;
+const strTable: usize = heap.alloc(<usize>MAX_STRINGS * 8); // ptr u32 | len u32
+export let setCount: i32 = 0;
+const setTable: usize = heap.alloc(<usize>MAX_SETS * 8); // ptr to string indices u32 | count u32
+export let shapeCount: i32 = 1;
+const shapeGuards: usize = heap.alloc(<usize>MAX_SHAPES * 4);
+export let fieldCount: i32 = 0;
+const fieldTable: usize = heap.alloc(<usize>MAX_FIELDS * MAX_SHAPES * (1 + MAX_ALTS) * 4);
+let code: usize = 0;
+let codeWords: u32 = 0;
+export let tagName: u32 = 0;
+export let tagPath: u32 = NONE;
+
+@inline export function strPtr(i: u32): usize {
+  return <usize>load<u32>(strTable + <usize>i * 8);
+}
+@inline export function strLen(i: u32): usize {
+  return <usize>load<u32>(strTable + <usize>i * 8, 4);
+}
+
+function checkString(i: u32): u32 {
+  if (i >= <u32>stringCount) fail();
+  return i;
+}
+
+export function readString(): u32 {
+  return checkString(rd());
+}
+
+/** Reads the program's common sections; rules.ts reads the rest. */
+export function loadTables(p: usize, n: usize): bool {
+  cur = p;
+  lim = p + n;
+  loadError = 0;
+  if (rd() != MAGIC || rd() != VERSION) return false;
+  stringCount = <i32>rd();
+  if (stringCount > MAX_STRINGS) return false;
+  for (let i = 0; i < stringCount; i++) {
+    const len = rd();
+    if (cur + <usize>len > lim) return false;
+    store<u32>(strTable + <usize>i * 8, <u32>cur);
+    store<u32>(strTable + <usize>i * 8, len, 4);
+    cur += (<usize>len + 3) & ~3;
+  }
+  setCount = <i32>rd();
+  if (setCount > MAX_SETS) return false;
+  for (let i = 0; i < setCount; i++) {
+    const count = rd();
+    store<u32>(setTable + <usize>i * 8, <u32>cur);
+    store<u32>(setTable + <usize>i * 8, count, 4);
+    for (let j: u32 = 0; j < count; j++) readString();
+  }
+  const np = <i32>rd();
+  if (np > MAX_PATHS) return false;
+  for (let i = 0; i < np; i++) {
+    const s = readString();
+    setPath(i, strPtr(s), <u32>strLen(s), rd());
+  }
+  pathCount = np;
+  resetTopStates();
+  shapeCount = <i32>rd();
+  if (shapeCount < 1 || shapeCount > MAX_SHAPES) return false;
+  for (let i = 0; i < shapeCount; i++) store<u32>(shapeGuards + <usize>i * 4, rd());
+  fieldCount = <i32>rd();
+  if (fieldCount > MAX_FIELDS) return false;
+  for (let f = 0; f < fieldCount; f++) {
+    for (let s = 0; s < shapeCount; s++) {
+      const row = fieldRow(<u32>f, s);
+      const alts = rd();
+      if (alts > <u32>MAX_ALTS) return false;
+      store<u32>(row, alts);
+      for (let a: u32 = 0; a < alts; a++) {
+        const w = rd();
+        const kind = w >> 24;
+        const idx = w & 0xFFFFFF;
+        if ((kind == 0 && idx >= <u32>np) || (kind == 1 && idx >= <u32>stringCount) || kind > 1) return false;
+        store<u32>(row + 4 + <usize>a * 4, w);
+      }
+    }
+  }
+  codeWords = rd();
+  code = cur;
+  if (cur + <usize>codeWords * 4 > lim) return false;
+  cur += <usize>codeWords * 4;
+  tagName = readString();
+  tagPath = rd();
+  if (tagPath != NONE && tagPath >= <u32>np) return false;
+  for (let i = 1; i < shapeCount; i++) if (!checkCode(load<u32>(shapeGuards + <usize>i * 4))) return false;
+  return loadError == 0;
+}
+
+@inline function fieldRow(f: u32, s: i32): usize {
+  return fieldTable + (<usize>f * MAX_SHAPES + <usize>s) * (1 + MAX_ALTS) * 4;
+}
+
+@inline function w(pc: u32): u32 {
+  return load<u32>(code + <usize>pc * 4);
+}
+
+/** Structural check of the predicate tree at pc (bounds, ops, field and set indices). */
+export function checkCode(pc: u32): bool {
+  if (pc + 4 > codeWords) return false;
+  const op = w(pc);
+  const a = w(pc + 1);
+  const b = w(pc + 2);
+  const size = w(pc + 3);
+  if (size < 4 || pc + size > codeWords) return false;
+  if (op == OP_AND || op == OP_OR) {
+    let c = pc + 4;
+    for (let i: u32 = 0; i < a; i++) {
+      if (!checkCode(c)) return false;
+      c += w(c + 3);
+    }
+    return c == pc + size;
+  }
+  if (op == OP_NOT) return checkCode(pc + 4) && pc + 4 + w(pc + 7) == pc + size;
+  if (op == OP_TRUE) return size == 4;
+  if (op == OP_EQ || op == OP_PREFIX) return size == 4 && a < <u32>fieldCount && b < <u32>setCount;
+  if (op == OP_EXISTS || op == OP_IS_TRUE) return size == 4 && a < <u32>fieldCount;
+  return false;
+}
+
+export function checkField(f: u32): bool {
+  return f < <u32>fieldCount;
+}
+
+// ── field values for the current record ───────────────────────────────────────────────────────────────
+export let shape: i32 = 0;
+export let fvType: u32 = T_NONE; // type bits as in scan.ts (T_ESC for escaped strings)
+export let fvOff: usize = 0;
+export let fvLen: usize = 0;
+export let fvConst: bool = false; // the value is a program string (plain bytes, not JSON)
+
+/** Looks up logical field f in the current shape: the first alias present wins. Returns false if absent. */
+export function getField(f: u32): bool {
+  const row = fieldRow(f, shape);
+  const alts = load<u32>(row);
+  for (let a: u32 = 0; a < alts; a++) {
+    const wd = load<u32>(row + 4 + <usize>a * 4);
+    const idx = wd & 0xFFFFFF;
+    if (wd >> 24 == 1) {
+      fvType = T_STRING;
+      fvOff = strPtr(idx);
+      fvLen = strLen(idx);
+      fvConst = true;
+      return true;
+    }
+    const t = slotType(<i32>idx);
+    if (t != T_NONE) {
+      fvType = t;
+      fvOff = slotOff(<i32>idx);
+      fvLen = slotLen(<i32>idx);
+      fvConst = false;
+      return true;
+    }
+  }
+  fvType = T_NONE;
+  return false;
+}
+
+/** Chooses the record's shape: the first shape whose guard holds, else shape 0. */
+export function selectShape(): void {
+  shape = 0;
+  for (let i = 1; i < shapeCount; i++) {
+    if (evalNode(load<u32>(shapeGuards + <usize>i * 4))) {
+      shape = i;
+      return;
+    }
+  }
+}
+
+function setHas(set: u32, p: usize, n: usize, esc: bool, prefix: bool): bool {
+  const ptr = <usize>load<u32>(setTable + <usize>set * 8);
+  const count = load<u32>(setTable + <usize>set * 8, 4);
+  for (let i: u32 = 0; i < count; i++) {
+    const s = load<u32>(ptr + <usize>i * 4);
+    if (prefix ? strStartsWith(p, n, esc, strPtr(s), strLen(s)) : strEquals(p, n, esc, strPtr(s), strLen(s))) return true;
+  }
+  return false;
+}
+
+// element iteration over an array value [off, off+len) that the scan already validated
+let elOff: usize = 0;
+let elLen: usize = 0;
+let elType: u32 = T_NONE;
+let elNext: usize = 0;
+let elEnd: usize = 0;
+
+export function elementsBegin(off: usize, len: usize): void {
+  elNext = skipWs(off + 1, off + len);
+  elEnd = off + len - 1; // the closing bracket
+}
+
+/** Advances to the next element; false at the end. Sets elOff/elLen/elType like a slot. */
+export function elementsNext(): bool {
+  if (elNext >= elEnd) return false;
+  const v = elNext;
+  const after = nextElement(v, elEnd);
+  const c = <u32>load<u8>(v);
+  if (c == 0x22) {
+    elType = T_STRING | (lastStringEscaped() ? T_ESC : 0);
+    elOff = v + 1;
+    elLen = after - v - 2;
+  } else {
+    elType = c == 0x74 ? T_TRUE : c == 0x6E ? T_NULL : c == 0x5B ? T_ARRAY : c == 0x7B ? <u32>7 : <u32>2;
+    elOff = v;
+    elLen = after - v;
+  }
+  let q = skipWs(after, elEnd);
+  if (q < elEnd && load<u8>(q) == 0x2C) q = skipWs(q + 1, elEnd);
+  elNext = q;
+  return true;
+}
+
+export function elementOff(): usize {
+  return elOff;
+}
+export function elementLen(): usize {
+  return elLen;
+}
+export function elementType(): u32 {
+  return elType;
+}
+
+function matchesSet(set: u32, prefix: bool): bool {
+  const t = fvType & T_MASK;
+  if (t == T_STRING) return setHas(set, fvOff, fvLen, (fvType & T_ESC) != 0, prefix);
+  if (t != T_ARRAY) return false;
+  elementsBegin(fvOff, fvLen);
+  while (elementsNext()) {
+    if ((elType & T_MASK) == T_STRING && setHas(set, elOff, elLen, (elType & T_ESC) != 0, prefix)) return true;
+  }
+  return false;
+}
+
+function isTrue(): bool {
+  const t = fvType & T_MASK;
+  if (t == T_TRUE) return true;
+  if (t == T_STRING) return isTrueString(fvOff, fvLen, fvType);
+  if (t != T_ARRAY) return false;
+  elementsBegin(fvOff, fvLen);
+  while (elementsNext()) {
+    const et = elType & T_MASK;
+    if (et == T_TRUE || (et == T_STRING && isTrueString(elOff, elLen, elType))) return true;
+  }
+  return false;
+}
+
+@inline function isTrueString(p: usize, n: usize, t: u32): bool {
+  if ((t & T_ESC) != 0) return false; // an escaped "true" is not what Elasticsearch coerces
+  return n == 4 && load<u32>(p) == 0x65757274;
+}
+
+function exists(): bool {
+  const t = fvType & T_MASK;
+  if (t == T_NONE || t == T_NULL) return false;
+  if (t != T_ARRAY) return true;
+  elementsBegin(fvOff, fvLen);
+  while (elementsNext()) if ((elType & T_MASK) != T_NULL) return true;
+  return false;
+}
+
+/** Evaluates the predicate node at pc against the current record. */
+export function evalNode(pc: u32): bool {
+  const op = w(pc);
+  const a = w(pc + 1);
+  if (op == OP_AND || op == OP_OR) {
+    const isAnd = op == OP_AND;
+    let c = pc + 4;
+    for (let i: u32 = 0; i < a; i++) {
+      const r = evalNode(c);
+      if (isAnd ? !r : r) return !isAnd;
+      c += w(c + 3);
+    }
+    return isAnd;
+  }
+  if (op == OP_NOT) return !evalNode(pc + 4);
+  if (op == OP_TRUE) return true;
+  if (!getField(a)) return false;
+  if (op == OP_EQ) return matchesSet(w(pc + 2), false);
+  if (op == OP_PREFIX) return matchesSet(w(pc + 2), true);
+  if (op == OP_EXISTS) return exists();
+  if (op == OP_IS_TRUE) return isTrue();
+  return false;
+}

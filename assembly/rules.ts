@@ -1,0 +1,183 @@
+// Sequence rules of the program: per rule its metadata, maxspan, and per stage the predicate, the time,
+// key and namespace fields, the summary fields, plus the alert message template. Read after the tables.
+//
+//   rules: n, n × ( id, name, maxspan ns lo, hi, severity, risk_score, threat (JSON text),
+//                   stages (= 2), stages × ( code, time field, key field, namespace field | NONE,
+//                                            namespace transform, summaries, summaries × (name, field, flags) ),
+//                   parts, parts × (kind, a, b) )
+//   namespace transform: 0 = the value itself, 1 = <ns> of "system:serviceaccount:<ns>:<sa>"
+//   summary flags: 1 = redact credentials in the alert record
+//   message parts: 0 = literal string a, 1 = key, 2 = span in ms, 3 = summary field b of stage a, 4 = pod
+
+import { rd, readString, checkCode, checkField, NONE, loadError, strPtr, strLen } from "./program";
+import { hashBytes } from "./hash";
+
+// @ts-ignore: decorator
+@inline export const MAX_RULES: i32 = 16;
+// @ts-ignore: decorator
+@inline export const STAGES: i32 = 2;
+// @ts-ignore: decorator
+@inline export const MAX_SUMMARY_FIELDS: i32 = 16;
+// @ts-ignore: decorator
+@inline const MAX_PARTS: i32 = 32;
+
+export const NS_VALUE: u32 = 0;
+export const NS_SERVICEACCOUNT: u32 = 1;
+export const PART_LITERAL: u32 = 0;
+export const PART_KEY: u32 = 1;
+export const PART_SPAN_MS: u32 = 2;
+export const PART_FIELD: u32 = 3;
+export const PART_POD: u32 = 4;
+export const SUMMARY_REDACT: u32 = 1;
+
+export let ruleCount: i32 = 0;
+
+// rule row: id, name, maxspan (i64), severity, risk, threat, idHash (u64), parts count
+// @ts-ignore: decorator
+@inline const RULE_ROW: usize = 48;
+const ruleTable: usize = heap.alloc(<usize>MAX_RULES * RULE_ROW);
+// stage row: code, time, key, ns field, ns transform, summary count, then summary (name, field, flags) × 16
+// @ts-ignore: decorator
+@inline const STAGE_ROW: usize = 24 + <usize>MAX_SUMMARY_FIELDS * 12;
+const stageTable: usize = heap.alloc(<usize>MAX_RULES * STAGES * STAGE_ROW);
+const partTable: usize = heap.alloc(<usize>MAX_RULES * MAX_PARTS * 12);
+
+@inline function ruleRow(r: i32): usize {
+  return ruleTable + <usize>r * RULE_ROW;
+}
+@inline function stageRow(r: i32, s: i32): usize {
+  return stageTable + (<usize>r * STAGES + <usize>s) * STAGE_ROW;
+}
+
+@inline export function ruleId(r: i32): u32 {
+  return load<u32>(ruleRow(r));
+}
+@inline export function ruleName(r: i32): u32 {
+  return load<u32>(ruleRow(r), 4);
+}
+@inline export function ruleMaxspan(r: i32): i64 {
+  return load<i64>(ruleRow(r), 8);
+}
+@inline export function ruleSeverity(r: i32): u32 {
+  return load<u32>(ruleRow(r), 16);
+}
+@inline export function ruleRisk(r: i32): u32 {
+  return load<u32>(ruleRow(r), 20);
+}
+@inline export function ruleThreat(r: i32): u32 {
+  return load<u32>(ruleRow(r), 24);
+}
+@inline export function ruleIdHash(r: i32): u64 {
+  return load<u64>(ruleRow(r), 32);
+}
+@inline export function rulePartCount(r: i32): u32 {
+  return load<u32>(ruleRow(r), 40);
+}
+@inline export function stageCode(r: i32, s: i32): u32 {
+  return load<u32>(stageRow(r, s));
+}
+@inline export function stageTime(r: i32, s: i32): u32 {
+  return load<u32>(stageRow(r, s), 4);
+}
+@inline export function stageKey(r: i32, s: i32): u32 {
+  return load<u32>(stageRow(r, s), 8);
+}
+@inline export function stageNsField(r: i32, s: i32): u32 {
+  return load<u32>(stageRow(r, s), 12);
+}
+@inline export function stageNsTransform(r: i32, s: i32): u32 {
+  return load<u32>(stageRow(r, s), 16);
+}
+@inline export function summaryCount(r: i32, s: i32): i32 {
+  return <i32>load<u32>(stageRow(r, s), 20);
+}
+@inline export function summaryName(r: i32, s: i32, i: i32): u32 {
+  return load<u32>(stageRow(r, s) + 24 + <usize>i * 12);
+}
+@inline export function summaryField(r: i32, s: i32, i: i32): u32 {
+  return load<u32>(stageRow(r, s) + 24 + <usize>i * 12, 4);
+}
+@inline export function summaryFlags(r: i32, s: i32, i: i32): u32 {
+  return load<u32>(stageRow(r, s) + 24 + <usize>i * 12, 8);
+}
+@inline export function partKind(r: i32, i: u32): u32 {
+  return load<u32>(partTable + (<usize>r * MAX_PARTS + <usize>i) * 12);
+}
+@inline export function partA(r: i32, i: u32): u32 {
+  return load<u32>(partTable + (<usize>r * MAX_PARTS + <usize>i) * 12, 4);
+}
+@inline export function partB(r: i32, i: u32): u32 {
+  return load<u32>(partTable + (<usize>r * MAX_PARTS + <usize>i) * 12, 8);
+}
+
+function fieldOrFail(f: u32): bool {
+  return checkField(f);
+}
+
+/** Reads the rules section; false when it is malformed. */
+export function loadRules(): bool {
+  const n = <i32>rd();
+  if (n < 1 || n > MAX_RULES) return false;
+  for (let r = 0; r < n; r++) {
+    const row = ruleRow(r);
+    const id = readString();
+    store<u32>(row, id);
+    store<u32>(row, readString(), 4);
+    const lo = rd();
+    const hi = rd();
+    const maxspan = (<i64>hi << 32) | <i64>lo;
+    if (maxspan <= 0) return false;
+    store<i64>(row, maxspan, 8);
+    store<u32>(row, rd(), 16);
+    store<u32>(row, rd(), 20);
+    store<u32>(row, readString(), 24);
+    store<u64>(row, hashBytes(0x706F6470726F6265, strPtr(id), strLen(id)), 32);
+    if (<i32>rd() != STAGES) return false;
+    for (let s = 0; s < STAGES; s++) {
+      const st = stageRow(r, s);
+      const code = rd();
+      if (!checkCode(code)) return false;
+      store<u32>(st, code);
+      const time = rd();
+      const key = rd();
+      const ns = rd();
+      const transform = rd();
+      if (!fieldOrFail(time) || !fieldOrFail(key) || (ns != NONE && !fieldOrFail(ns)) || transform > NS_SERVICEACCOUNT) return false;
+      store<u32>(st, time, 4);
+      store<u32>(st, key, 8);
+      store<u32>(st, ns, 12);
+      store<u32>(st, transform, 16);
+      const sc = <i32>rd();
+      if (sc < 1 || sc > MAX_SUMMARY_FIELDS) return false;
+      store<u32>(st, <u32>sc, 20);
+      for (let i = 0; i < sc; i++) {
+        const e = st + 24 + <usize>i * 12;
+        store<u32>(e, readString());
+        const f = rd();
+        if (!fieldOrFail(f)) return false;
+        store<u32>(e, f, 4);
+        store<u32>(e, rd(), 8);
+      }
+    }
+    const parts = rd();
+    if (parts > <u32>MAX_PARTS) return false;
+    store<u32>(row, parts, 40);
+    for (let i: u32 = 0; i < parts; i++) {
+      const pe = partTable + (<usize>r * MAX_PARTS + <usize>i) * 12;
+      const kind = rd();
+      const a = rd();
+      const b = rd();
+      if (kind > PART_POD) return false;
+      if (kind == PART_LITERAL) {
+        const ok = a < 0xFFFFFF;
+        if (!ok) return false;
+      }
+      if (kind == PART_FIELD && (a >= <u32>STAGES || <i32>b >= summaryCount(r, <i32>a))) return false;
+      store<u32>(pe, kind);
+      store<u32>(pe, a, 4);
+      store<u32>(pe, b, 8);
+    }
+  }
+  ruleCount = n;
+  return loadError == 0;
+}

@@ -1,0 +1,283 @@
+// One validating pass over a record: checks that it is one JSON object of valid UTF-8 (RFC 8259, depth ≤ 128)
+// and records, for every wanted path, where its value is (a slot). Nothing is copied or allocated.
+//
+// Slot table (one row per path):  off u32 | len u32 | type u32
+//   strings: off/len span the body between the quotes, type has T_ESC when the body holds a backslash;
+//   other values: off/len span the value's bytes.
+
+import { nextSpecial, hex4 } from "./strings";
+import { MAX_PATHS, pathCount, pathLen, matchKey } from "./paths";
+
+export const T_NONE: u32 = 0;
+export const T_STRING: u32 = 1;
+export const T_NUMBER: u32 = 2;
+export const T_TRUE: u32 = 3;
+export const T_FALSE: u32 = 4;
+export const T_NULL: u32 = 5;
+export const T_ARRAY: u32 = 6;
+export const T_OBJECT: u32 = 7;
+export const T_ESC: u32 = 0x10;
+export const T_MASK: u32 = 0x0F;
+
+// @ts-ignore: decorator
+@inline export const MAX_DEPTH: i32 = 128;
+// @ts-ignore: decorator
+@inline const MAX_LEAVES: i32 = 8;
+// @ts-ignore: decorator
+@inline const ERR: usize = 0;
+
+export const slots: usize = heap.alloc(<usize>MAX_PATHS * 12);
+// matcher states (path index u16 | position u16), stacked per open object along wanted paths
+const states: usize = heap.alloc(<usize>(MAX_DEPTH + 2) * MAX_PATHS * 4);
+const leaves: usize = heap.alloc(<usize>(MAX_DEPTH + 2) * MAX_LEAVES * 4);
+
+/** Results of the last scan. */
+export let recClose: usize = 0; // position of the top-level object's closing brace
+export let recEmpty: bool = false; // the top-level object has no members
+export let recDuplicate: bool = false; // a wanted path occurred twice
+let lastEsc: bool = false;
+
+@inline export function slotOff(i: i32): usize {
+  return <usize>load<u32>(slots + <usize>i * 12);
+}
+@inline export function slotLen(i: i32): usize {
+  return <usize>load<u32>(slots + <usize>i * 12, 4);
+}
+@inline export function slotType(i: i32): u32 {
+  return load<u32>(slots + <usize>i * 12, 8);
+}
+
+@inline function isWs(c: u32): bool {
+  return c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09;
+}
+
+@inline export function skipWs(p: usize, end: usize): usize {
+  while (p < end && isWs(<u32>load<u8>(p))) p++;
+  return p;
+}
+
+/** Validates one UTF-8 sequence starting with lead byte c at p; returns the position after it or ERR. */
+function utf8Seq(p: usize, end: usize, c: u32): usize {
+  let need: usize;
+  let lo: u32 = 0x80;
+  let hi: u32 = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) need = 1;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    need = 2;
+    if (c == 0xE0) lo = 0xA0;
+    else if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    need = 3;
+    if (c == 0xF0) lo = 0x90;
+    else if (c == 0xF4) hi = 0x8F;
+  } else return ERR;
+  if (p + 1 + need > end) return ERR;
+  const c1 = <u32>load<u8>(p + 1);
+  if (c1 < lo || c1 > hi) return ERR;
+  for (let i: usize = 2; i <= need; i++) {
+    const ci = <u32>load<u8>(p + i);
+    if ((ci & 0xC0) != 0x80) return ERR;
+  }
+  return p + 1 + need;
+}
+
+/** p is just after the opening quote. Returns the position after the closing quote, or ERR. */
+function parseString(p: usize, end: usize): usize {
+  let esc = false;
+  while (true) {
+    p = nextSpecial(p, end);
+    if (p >= end) return ERR;
+    const c = <u32>load<u8>(p);
+    if (c == 0x22) {
+      lastEsc = esc;
+      return p + 1;
+    }
+    if (c == 0x5C) {
+      if (p + 1 >= end) return ERR;
+      const e = <u32>load<u8>(p + 1);
+      if (e == 0x75) {
+        if (p + 6 > end || hex4(p + 2) < 0) return ERR;
+        p += 6;
+      } else if (e == 0x22 || e == 0x5C || e == 0x2F || e == 0x62 || e == 0x66 || e == 0x6E || e == 0x72 || e == 0x74) {
+        p += 2;
+      } else return ERR;
+      esc = true;
+      continue;
+    }
+    if (c < 0x20) return ERR;
+    p = utf8Seq(p, end, c);
+    if (p == ERR) return ERR;
+  }
+}
+
+@inline function isDigit(c: u32): bool {
+  return c - 0x30 < 10;
+}
+
+function parseNumber(p: usize, end: usize): usize {
+  if (p < end && load<u8>(p) == 0x2D) p++;
+  if (p >= end) return ERR;
+  let c = <u32>load<u8>(p);
+  if (c == 0x30) p++;
+  else if (c >= 0x31 && c <= 0x39) {
+    p++;
+    while (p < end && isDigit(<u32>load<u8>(p))) p++;
+  } else return ERR;
+  if (p < end && load<u8>(p) == 0x2E) {
+    p++;
+    if (p >= end || !isDigit(<u32>load<u8>(p))) return ERR;
+    while (p < end && isDigit(<u32>load<u8>(p))) p++;
+  }
+  if (p < end && (load<u8>(p) | 0x20) == 0x65) {
+    p++;
+    if (p < end) {
+      c = <u32>load<u8>(p);
+      if (c == 0x2B || c == 0x2D) p++;
+    }
+    if (p >= end || !isDigit(<u32>load<u8>(p))) return ERR;
+    while (p < end && isDigit(<u32>load<u8>(p))) p++;
+  }
+  return p;
+}
+
+function literal(p: usize, end: usize, word: u32, n: usize): usize {
+  // word holds the literal's bytes little-endian (n = 4 or 5: "true", "null", "false")
+  if (p + n > end) return ERR;
+  if (n == 4) return load<u32>(p) == word ? p + 4 : ERR;
+  return load<u32>(p) == word && load<u8>(p + 4) == 0x65 ? p + 5 : ERR;
+}
+
+/** Parses one value at p (no leading whitespace). `base/count`: matcher states for an object value. */
+function parseValue(p: usize, end: usize, depth: i32, base: i32, count: i32): usize {
+  if (p >= end) return ERR;
+  const c = <u32>load<u8>(p);
+  if (c == 0x22) return parseString(p + 1, end);
+  if (c == 0x7B) return parseObject(p, end, depth + 1, base, count);
+  if (c == 0x5B) return parseArray(p, end, depth + 1);
+  if (c == 0x74) return literal(p, end, 0x65757274, 4); // true
+  if (c == 0x66) return literal(p, end, 0x736C6166, 5); // false
+  if (c == 0x6E) return literal(p, end, 0x6C6C756E, 4); // null
+  return parseNumber(p, end);
+}
+
+function parseArray(p: usize, end: usize, depth: i32): usize {
+  if (depth > MAX_DEPTH) return ERR;
+  p = skipWs(p + 1, end);
+  if (p < end && load<u8>(p) == 0x5D) return p + 1;
+  while (true) {
+    p = parseValue(p, end, depth, 0, 0);
+    if (p == ERR) return ERR;
+    p = skipWs(p, end);
+    if (p >= end) return ERR;
+    const c = load<u8>(p);
+    if (c == 0x2C) {
+      p = skipWs(p + 1, end);
+      continue;
+    }
+    return c == 0x5D ? p + 1 : ERR;
+  }
+}
+
+function setSlot(i: i32, v: usize, after: usize): void {
+  const row = slots + <usize>i * 12;
+  if (load<u32>(row, 8) != T_NONE) {
+    recDuplicate = true;
+    return;
+  }
+  const c = <u32>load<u8>(v);
+  let t: u32;
+  let off = v;
+  let len = after - v;
+  if (c == 0x22) {
+    t = T_STRING | (lastEsc ? T_ESC : 0);
+    off = v + 1;
+    len -= 2;
+  } else if (c == 0x7B) t = T_OBJECT;
+  else if (c == 0x5B) t = T_ARRAY;
+  else if (c == 0x74) t = T_TRUE;
+  else if (c == 0x66) t = T_FALSE;
+  else if (c == 0x6E) t = T_NULL;
+  else t = T_NUMBER;
+  store<u32>(row, <u32>off);
+  store<u32>(row, <u32>len, 4);
+  store<u32>(row, t, 8);
+}
+
+function parseObject(p: usize, end: usize, depth: i32, base: i32, count: i32): usize {
+  if (depth > MAX_DEPTH) return ERR;
+  p = skipWs(p + 1, end);
+  if (p < end && load<u8>(p) == 0x7D) return p + 1;
+  const leafBase = leaves + <usize>depth * MAX_LEAVES * 4;
+  while (true) {
+    if (p >= end || load<u8>(p) != 0x22) return ERR;
+    const k = p + 1;
+    p = parseString(k, end);
+    if (p == ERR) return ERR;
+    const kn = p - 1 - k;
+    const kesc = lastEsc;
+    p = skipWs(p, end);
+    if (p >= end || load<u8>(p) != 0x3A) return ERR;
+    p = skipWs(p + 1, end);
+    if (count == 0) {
+      p = parseValue(p, end, depth, 0, 0);
+    } else {
+      let children = 0;
+      let nLeaves = 0;
+      const childBase = base + count;
+      for (let s = 0; s < count; s++) {
+        const st = load<u32>(states + <usize>(base + s) * 4);
+        const pi = <i32>(st & 0xFFFF);
+        const m = matchKey(k, kn, kesc, pi, st >> 16);
+        if (m < 0) continue;
+        if (<u32>m == pathLen(pi)) {
+          if (nLeaves < MAX_LEAVES) store<u32>(leafBase + <usize>(nLeaves++) * 4, <u32>pi);
+        } else {
+          store<u32>(states + <usize>(childBase + children) * 4, <u32>pi | (<u32>(m + 1) << 16));
+          children++;
+        }
+      }
+      const v = p;
+      p = parseValue(p, end, depth, childBase, children);
+      if (p == ERR) return ERR;
+      for (let l = 0; l < nLeaves; l++) setSlot(<i32>load<u32>(leafBase + <usize>l * 4), v, p);
+    }
+    if (p == ERR) return ERR;
+    p = skipWs(p, end);
+    if (p >= end) return ERR;
+    const c = load<u8>(p);
+    if (c == 0x2C) {
+      p = skipWs(p + 1, end);
+      continue;
+    }
+    return c == 0x7D ? p + 1 : ERR;
+  }
+}
+
+/** Prepares the top-level matcher states after the path table changed. */
+export function resetTopStates(): void {
+  for (let i = 0; i < pathCount; i++) store<u32>(states + <usize>i * 4, <u32>i);
+}
+
+/** Scans the record [p, end). Returns false when it is not one valid JSON object. */
+export function scanRecord(p: usize, end: usize): bool {
+  memory.fill(slots, 0, <usize>pathCount * 12);
+  recDuplicate = false;
+  p = skipWs(p, end);
+  if (p >= end || load<u8>(p) != 0x7B) return false;
+  recEmpty = skipWs(p + 1, end) < end && load<u8>(skipWs(p + 1, end)) == 0x7D;
+  const after = parseObject(p, end, 1, 0, pathCount);
+  if (after == ERR) return false;
+  recClose = after - 1;
+  return skipWs(after, end) == end;
+}
+
+/** Calls back over the elements of a validated array slot: returns the position after element at q. */
+export function nextElement(q: usize, end: usize): usize {
+  return parseValue(q, end, 1, 0, 0);
+}
+
+
+/** Type and escape flag of the string just parsed by nextElement (only meaningful for strings). */
+export function lastStringEscaped(): bool {
+  return lastEsc;
+}

@@ -1,0 +1,184 @@
+// JSON string bodies: the scan backend (find the next byte that ends a fast run), escape decoding and
+// comparison of a JSON string value against plain bytes. The one SIMD seam of the engine is `nextSpecial`:
+// builds with `--enable simd` (Node) take the v128 path, the Fluent Bit build compiles the SWAR path only.
+
+// @ts-ignore: decorator
+@inline const QUOTE: u8 = 0x22;
+// @ts-ignore: decorator
+@inline const BACKSLASH: u8 = 0x5C;
+// @ts-ignore: decorator
+@inline const ONES: u64 = 0x0101010101010101;
+// @ts-ignore: decorator
+@inline const HIGHS: u64 = 0x8080808080808080;
+
+/** True for bytes that stop a fast run inside a string: quote, backslash, control (< 0x20), non-ASCII. */
+@inline export function isSpecial(c: u32): bool {
+  return c == QUOTE || c == BACKSLASH || c < 0x20 || c >= 0x80;
+}
+
+/** Position of the first special byte in [p, end), or end. */
+export function nextSpecial(p: usize, end: usize): usize {
+  if (ASC_FEATURE_SIMD) {
+    const q = i8x16.splat(<i8>QUOTE);
+    const b = i8x16.splat(<i8>BACKSLASH);
+    const s = i8x16.splat(0x20);
+    while (p + 16 <= end) {
+      const v = v128.load(p);
+      // signed "< 0x20" also catches every byte >= 0x80 (negative as i8)
+      const m = v128.or(v128.or(i8x16.eq(v, q), i8x16.eq(v, b)), i8x16.lt_s(v, s));
+      const bits = i8x16.bitmask(m);
+      if (bits != 0) return p + <usize>ctz(bits);
+      p += 16;
+    }
+  } else {
+    while (p + 8 <= end) {
+      const x = load<u64>(p);
+      const xq = x ^ (ONES * QUOTE);
+      const xb = x ^ (ONES * BACKSLASH);
+      const hit = ((xq - ONES) & ~xq) | ((xb - ONES) & ~xb) | (x - ONES * 0x20) | x;
+      if ((hit & HIGHS) != 0) break;
+      p += 8;
+    }
+  }
+  while (p < end && !isSpecial(<u32>load<u8>(p))) p++;
+  return p;
+}
+
+@inline function hexVal(c: u32): i32 {
+  if (c - 0x30 < 10) return <i32>(c - 0x30);
+  const l = c | 0x20;
+  if (l - 0x61 < 6) return <i32>(l - 0x61 + 10);
+  return -1;
+}
+
+/** The 4 hex digits at p as a code unit, or -1. */
+export function hex4(p: usize): i32 {
+  let v = 0;
+  for (let i: usize = 0; i < 4; i++) {
+    const h = hexVal(<u32>load<u8>(p + i));
+    if (h < 0) return -1;
+    v = (v << 4) | h;
+  }
+  return v;
+}
+
+@inline function putUtf8(dst: usize, cp: u32): usize {
+  if (cp < 0x80) {
+    store<u8>(dst, <u8>cp);
+    return 1;
+  }
+  if (cp < 0x800) {
+    store<u8>(dst, <u8>(0xC0 | (cp >> 6)));
+    store<u8>(dst + 1, <u8>(0x80 | (cp & 0x3F)));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    store<u8>(dst, <u8>(0xE0 | (cp >> 12)));
+    store<u8>(dst + 1, <u8>(0x80 | ((cp >> 6) & 0x3F)));
+    store<u8>(dst + 2, <u8>(0x80 | (cp & 0x3F)));
+    return 3;
+  }
+  store<u8>(dst, <u8>(0xF0 | (cp >> 18)));
+  store<u8>(dst + 1, <u8>(0x80 | ((cp >> 12) & 0x3F)));
+  store<u8>(dst + 2, <u8>(0x80 | ((cp >> 6) & 0x3F)));
+  store<u8>(dst + 3, <u8>(0x80 | (cp & 0x3F)));
+  return 4;
+}
+
+/**
+ * Decodes the body of a validated JSON string [p, end) into dst. Returns the decoded length, or -1 when it
+ * would exceed cap. A lone surrogate escape decodes to U+FFFD.
+ */
+export function decodeString(p: usize, end: usize, dst: usize, cap: usize): isize {
+  let n: usize = 0;
+  while (p < end) {
+    if (n + 4 > cap) return -1;
+    const c = <u32>load<u8>(p);
+    if (c != BACKSLASH) {
+      store<u8>(dst + n, <u8>c);
+      n++;
+      p++;
+      continue;
+    }
+    const e = <u32>load<u8>(p + 1);
+    p += 2;
+    let out: u32 = e;
+    if (e == 0x6E) out = 0x0A; // n
+    else if (e == 0x74) out = 0x09; // t
+    else if (e == 0x72) out = 0x0D; // r
+    else if (e == 0x62) out = 0x08; // b
+    else if (e == 0x66) out = 0x0C; // f
+    else if (e == 0x75) { // u
+      let cp = <u32>hex4(p);
+      p += 4;
+      if (cp >= 0xD800 && cp < 0xDC00) {
+        if (p + 6 <= end && load<u8>(p) == BACKSLASH && load<u8>(p + 1) == 0x75) {
+          const lo = <u32>hex4(p + 2);
+          if (lo >= 0xDC00 && lo < 0xE000) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            p += 6;
+          } else cp = 0xFFFD;
+        } else cp = 0xFFFD;
+      } else if (cp >= 0xDC00 && cp < 0xE000) cp = 0xFFFD;
+      n += putUtf8(dst + n, cp);
+      continue;
+    }
+    store<u8>(dst + n, <u8>out);
+    n++;
+  }
+  return <isize>n;
+}
+
+/** Byte equality of two plain ranges. */
+export function bytesEqual(a: usize, b: usize, n: usize): bool {
+  let i: usize = 0;
+  while (i + 8 <= n) {
+    if (load<u64>(a + i) != load<u64>(b + i)) return false;
+    i += 8;
+  }
+  while (i < n) {
+    if (load<u8>(a + i) != load<u8>(b + i)) return false;
+    i++;
+  }
+  return true;
+}
+
+// Scratch for decoding escaped strings before comparing; values longer than this never equal a rule literal.
+// @ts-ignore: decorator
+@inline export const SCRATCH_CAP: usize = 4096;
+export const scratch: usize = heap.alloc(SCRATCH_CAP + 16);
+
+/** A JSON string body [p, p+n) (escapes when esc) equals the plain bytes [t, t+tn). */
+export function strEquals(p: usize, n: usize, esc: bool, t: usize, tn: usize): bool {
+  if (!esc) return n == tn && bytesEqual(p, t, n);
+  if (tn > n) return false; // escapes only shrink when decoded
+  const d = decodeString(p, p + n, scratch, SCRATCH_CAP);
+  return d == <isize>tn && bytesEqual(scratch, t, tn);
+}
+
+/** A JSON string body starts with the plain bytes [t, t+tn). */
+export function strStartsWith(p: usize, n: usize, esc: bool, t: usize, tn: usize): bool {
+  if (!esc) return n >= tn && bytesEqual(p, t, tn);
+  const d = decodeString(p, p + n, scratch, SCRATCH_CAP);
+  return d >= <isize>tn && bytesEqual(scratch, t, tn);
+}
+
+/** Position of the next '\n' in [p, end), or end (record framing; same SIMD seam as nextSpecial). */
+export function nextNewline(p: usize, end: usize): usize {
+  if (ASC_FEATURE_SIMD) {
+    const nl = i8x16.splat(0x0A);
+    while (p + 16 <= end) {
+      const bits = i8x16.bitmask(i8x16.eq(v128.load(p), nl));
+      if (bits != 0) return p + <usize>ctz(bits);
+      p += 16;
+    }
+  } else {
+    while (p + 8 <= end) {
+      const x = load<u64>(p) ^ (ONES * 0x0A);
+      if ((((x - ONES) & ~x) & HIGHS) != 0) break;
+      p += 8;
+    }
+  }
+  while (p < end && load<u8>(p) != 0x0A) p++;
+  return p;
+}

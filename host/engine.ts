@@ -1,0 +1,133 @@
+// Binding to the WASM engine (raw exports, no loader): one instance per correlator, options and rule program
+// written once at init, then whole batches in and out of linear memory.
+
+import { readFileSync, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { COUNTER_NAMES, type Stats } from "./counters.js";
+import { OptionError, type ResolvedOptions } from "./options.js";
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  alloc(n: number): number;
+  options_ptr(): number;
+  options_count(): number;
+  counters_ptr(): number;
+  counters_count(): number;
+  required_state_bytes(keys: number, ring: number, maxSummary: number, holdMs: number): number;
+  init(program: number, len: number): number;
+  input_ptr(n: number): number;
+  output_ptr(): number;
+  process(n: number, nowMs: number): number;
+  keys(n: number, nowMs: number): number;
+  flush(nowMs: number): number;
+  count_oversize(n: number): void;
+  refresh(): void;
+}
+
+// option slots: the order of assembly/options.ts
+const SLOT = {
+  maxKeys: 0,
+  ringCapacity: 1,
+  maxStateBytes: 2,
+  latenessMs: 3,
+  maxFutureMs: 4,
+  skewMs: 5,
+  holdMs: 6,
+  keyMode: 7,
+  alerts: 8,
+  maxRecordBytes: 9,
+  maxSummaryBytes: 10,
+} as const;
+
+const INIT_ERRORS: Record<number, string> = {
+  1: "the rule program is malformed",
+  2: "the rules section of the program is malformed",
+  4: "the engine was initialised twice",
+};
+
+/** Where the Node build of the engine is: build/podprobe.wasm beside the compiled host or the sources. */
+export function wasmPath(name = "podprobe.wasm"): string {
+  for (const rel of [`../${name}`, `../build/${name}`]) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`${name} not found: run \`npm run build\` first`);
+}
+
+let compiled: WebAssembly.Module | undefined;
+function module(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(wasmPath()));
+  return compiled;
+}
+
+export class Engine {
+  private readonly x: Exports;
+
+  constructor(opts: ResolvedOptions, program: Uint8Array) {
+    this.x = new WebAssembly.Instance(module(), {}).exports as unknown as Exports;
+    const x = this.x;
+    const need = x.required_state_bytes(opts.maxKeys, opts.ringCapacity, opts.maxSummaryBytes, opts.holdMs);
+    if (need > opts.maxStateBytes) {
+      throw new OptionError(
+        "max_state_bytes",
+        opts.maxStateBytes,
+        `max_keys=${opts.maxKeys} with ring_capacity=${opts.ringCapacity}${opts.holdMs > 0 ? " and hold_ms" : ""} need at least ${Math.ceil(need)} bytes`,
+      );
+    }
+    const slots = new Float64Array(x.memory.buffer, x.options_ptr(), x.options_count());
+    for (const [k, i] of Object.entries(SLOT)) {
+      const v = opts[k as keyof typeof SLOT];
+      slots[i] = typeof v === "boolean" ? Number(v) : k === "keyMode" ? Number(v === "namespace-pod") : (v as number);
+    }
+    const p = x.alloc(program.length);
+    new Uint8Array(x.memory.buffer, p, program.length).set(program);
+    const rc = x.init(p, program.length);
+    if (rc !== 0) throw new Error(`engine init: ${INIT_ERRORS[rc] ?? `error ${rc}`}`);
+    if (x.counters_count() !== COUNTER_NAMES.length) throw new Error("engine and host disagree on counters");
+  }
+
+  private run(fn: (n: number, now: number) => number, data: Uint8Array, nowMs: number): Uint8Array {
+    const x = this.x;
+    const p = x.input_ptr(data.length);
+    new Uint8Array(x.memory.buffer, p, data.length).set(data);
+    const n = fn(data.length, nowMs);
+    return this.output(n);
+  }
+
+  private output(n: number): Uint8Array {
+    const p = this.x.output_ptr();
+    return new Uint8Array(this.x.memory.buffer.slice(p, p + n));
+  }
+
+  /** Runs complete NDJSON lines (a last line without newline is a final record) through the engine. */
+  process(data: Uint8Array, nowMs: number): Uint8Array {
+    return this.run(this.x.process, data, nowMs);
+  }
+
+  /** One line per record: its correlation key (JSON-escaped) or nothing. */
+  keys(data: Uint8Array, nowMs: number): Uint8Array {
+    return this.run(this.x.keys, data, nowMs);
+  }
+
+  /** Releases held records whose deadline passed (all of them when `all`). */
+  release(nowMs: number, all: boolean): Uint8Array {
+    return all ? this.output(this.x.flush(nowMs)) : this.process(new Uint8Array(0), nowMs);
+  }
+
+  countOversize(n: number): void {
+    this.x.count_oversize(n);
+  }
+
+  stats(maxStateBytes: number): Stats {
+    this.x.refresh();
+    const c = new BigUint64Array(this.x.memory.buffer, this.x.counters_ptr(), COUNTER_NAMES.length);
+    const s = { max_state_bytes: maxStateBytes } as Stats;
+    COUNTER_NAMES.forEach((name, i) => (s[name] = Number(c[i])));
+    return s;
+  }
+
+  /** Bytes of linear memory the instance holds (tables are allocated up front). */
+  memoryBytes(): number {
+    return this.x.memory.buffer.byteLength;
+  }
+}

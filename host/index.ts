@@ -1,0 +1,6 @@
+// podprobe as a library: import { createCorrelator } from "podprobe".
+export { createCorrelator, type Correlator, type CreateOptions } from "./correlator.js";
+export { OptionError, OPTION_SPECS, resolveOptions, type CorrelatorOptions, type KeyMode } from "./options.js";
+export { COUNTER_NAMES, type Stats, type CounterName } from "./counters.js";
+export { SEED_RULE, type SequenceRule, type Stage, type Expr, type SummaryField } from "./rule.js";
+export { compileRules } from "./compile.js";

@@ -1,0 +1,107 @@
+// Options: one table is the documentation (name, unit in the name, default, bounds). Library callers use
+// camelCase, config files snake_case, the CLI --kebab-case. Everything is validated before the first record;
+// an error names the option and the value.
+
+export type KeyMode = "pod" | "namespace-pod";
+
+export interface CorrelatorOptions {
+  /** Join on the pod name alone (the rule's own) or on namespace and pod. */
+  keyMode?: KeyMode;
+  /** Candidates further than this behind the newest event time are `late` and pass untagged. */
+  latenessMs?: number;
+  /** Event times further than this ahead of the host clock never move the watermark. */
+  maxFutureMs?: number;
+  /** Stage 2 may precede stage 1 by this much (clock disagreement between node and API server). */
+  skewMs?: number;
+  /** Hold stage-1 candidates up to this long so both records of a sequence leave tagged (0: off). */
+  holdMs?: number;
+  /** Write an alert record after each completing record. */
+  alerts?: boolean;
+  /** Override the rule's maxspan. */
+  maxspanMs?: number;
+  /** Every byte of correlation state counts against this cap. */
+  maxStateBytes?: number;
+  /** Keys tracked at once; the least recently used is evicted beyond it. */
+  maxKeys?: number;
+  /** Candidates kept per stage per key; the oldest is overwritten beyond it. */
+  ringCapacity?: number;
+  /** Larger records pass through untouched (`oversize`). */
+  maxRecordBytes?: number;
+  /** Cap on one candidate's summary (peer / alert events); fields that do not fit are left out. */
+  maxSummaryBytes?: number;
+  /** Bytes handed to the engine per call. */
+  batchBytes?: number;
+}
+
+export type ResolvedOptions = Required<Omit<CorrelatorOptions, "maxspanMs">> & { maxspanMs: number | undefined };
+
+type Spec =
+  | { kind: "int"; def: number; min: number; max: number; why: string }
+  | { kind: "bool"; def: boolean }
+  | { kind: "enum"; def: string; values: string[] };
+
+const MiB = 1024 * 1024;
+
+export const OPTION_SPECS: Record<keyof CorrelatorOptions, Spec> = {
+  keyMode: { kind: "enum", def: "pod", values: ["pod", "namespace-pod"] },
+  latenessMs: { kind: "int", def: 5000, min: 0, max: 86_400_000, why: "0 to 86400000 (one day)" },
+  maxFutureMs: { kind: "int", def: 60_000, min: 0, max: 86_400_000, why: "0 to 86400000 (one day)" },
+  skewMs: { kind: "int", def: 0, min: 0, max: 3_600_000, why: "0 to 3600000 (one hour)" },
+  holdMs: { kind: "int", def: 0, min: 0, max: 600_000, why: "0 to 600000 (ten minutes)" },
+  alerts: { kind: "bool", def: true },
+  maxspanMs: { kind: "int", def: 0, min: 1, max: 86_400_000, why: "1 to 86400000: a sequence needs a span > 0" },
+  maxStateBytes: { kind: "int", def: 64 * MiB, min: 1, max: 3 * 1024 * MiB, why: "at most 3 GiB (WASM memory is 4 GiB)" },
+  maxKeys: { kind: "int", def: 65_536, min: 1, max: 16_777_216, why: "1 to 16777216" },
+  ringCapacity: { kind: "int", def: 8, min: 1, max: 255, why: "1 to 255" },
+  maxRecordBytes: { kind: "int", def: MiB, min: 64, max: 256 * MiB, why: "64 to 268435456" },
+  maxSummaryBytes: { kind: "int", def: 2048, min: 256, max: 65_000, why: "256 to 65000" },
+  batchBytes: { kind: "int", def: MiB, min: 4096, max: 256 * MiB, why: "4096 to 268435456" },
+};
+
+export class OptionError extends Error {
+  constructor(readonly option: string, readonly value: unknown, detail: string) {
+    super(`option ${option}: ${detail} (got ${JSON.stringify(value)})`);
+    this.name = "OptionError";
+  }
+}
+
+export const snake = (camel: string) => camel.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
+export const camel = (snakeName: string) => snakeName.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Validates options (camelCase keys). `spelling` turns a key into the name the user wrote, for messages.
+ */
+export function resolveOptions(input: Record<string, unknown>, spelling: (k: string) => string = (k) => k): ResolvedOptions {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(input)) {
+    if (!(key in OPTION_SPECS)) throw new OptionError(spelling(key), input[key], `unknown option; known: ${Object.keys(OPTION_SPECS).map(spelling).join(", ")}`);
+  }
+  for (const [key, spec] of Object.entries(OPTION_SPECS) as [keyof CorrelatorOptions, Spec][]) {
+    const v = input[key];
+    if (v === undefined) {
+      out[key] = key === "maxspanMs" ? undefined : spec.def;
+      continue;
+    }
+    const name = spelling(key);
+    if (spec.kind === "int") {
+      if (typeof v !== "number" || !Number.isInteger(v)) throw new OptionError(name, v, "expected an integer");
+      if (v < spec.min || v > spec.max) throw new OptionError(name, v, `must be ${spec.why}`);
+    } else if (spec.kind === "bool") {
+      if (typeof v !== "boolean") throw new OptionError(name, v, "expected true or false");
+    } else if (typeof v !== "string" || !spec.values.includes(v)) {
+      throw new OptionError(name, v, `expected one of ${spec.values.join(", ")}`);
+    }
+    out[key] = v;
+  }
+  return out as ResolvedOptions;
+}
+
+/** Reads a JSON config file's object (snake_case keys) into camelCase options. */
+export function optionsFromConfig(json: unknown, file: string): Record<string, unknown> {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new OptionError("--config", file, "the file must hold one JSON object");
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(json)) out[camel(k)] = v;
+  return out;
+}

@@ -1,0 +1,151 @@
+// The seed rule as data: Elastic's "Forbidden Direct Interactive Kubernetes API Request"
+// (rule_id 5d1c962d-5d2a-48d4-bdcf-e980e3914947), expressed in podprobe's rule model and compiled by
+// compile.ts for both builds. Nothing in assembly/ knows these values.
+
+/** A predicate over logical (ECS) fields. */
+export type Expr =
+  | { all: Expr[] }
+  | { any: Expr[] }
+  | { not: Expr }
+  | { eq: string; values: string[] } // case-sensitive; any element of an array field
+  | { prefix: string; values: string[] }
+  | { exists: string } // EQL `like "*"`: present and not null
+  | { isTrue: string }; // JSON true, or the string "true"
+
+export interface SummaryField {
+  /** Name in `peer` and in the alert's events (flattened, dotted). */
+  name: string;
+  /** Logical field; defaults to name. */
+  field?: string;
+  /** Mask bearer tokens, JWTs and --token values in the alert record. */
+  redact?: boolean;
+}
+
+export interface Stage {
+  when: Expr;
+  /** Logical field holding the join key (an array: each element is a key, at most 4). */
+  key: string;
+  /** namespace-pod key mode: where the namespace comes from. */
+  namespace: { field: string; from: "value" | "serviceaccount" };
+  /** Logical field holding the event time (RFC 3339 or epoch ms). */
+  time: string;
+  summary: SummaryField[];
+}
+
+export interface SequenceRule {
+  id: string;
+  name: string;
+  severity: number;
+  riskScore: number;
+  threat: unknown[];
+  maxspanMs: number;
+  stages: [Stage, Stage];
+  /** Alert message; {key}, {pod}, {span_ms} and {<stage>:<summary name>} are filled in. */
+  message: string;
+}
+
+/** Each name bare and under the three usual binary folders, as the rule lists them. */
+export function withBinPrefixes(names: string[]): string[] {
+  return names.flatMap((n) => [n, `/bin/${n}`, `/usr/bin/${n}`, `/usr/local/bin/${n}`]);
+}
+
+export const SEED_RULE: SequenceRule = {
+  id: "5d1c962d-5d2a-48d4-bdcf-e980e3914947",
+  name: "Forbidden Direct Interactive Kubernetes API Request",
+  severity: 47,
+  riskScore: 47,
+  threat: [
+    {
+      framework: "MITRE ATT&CK",
+      tactic: { id: "TA0002", name: "Execution", reference: "https://attack.mitre.org/tactics/TA0002/" },
+      technique: [
+        {
+          id: "T1059",
+          name: "Command and Scripting Interpreter",
+          reference: "https://attack.mitre.org/techniques/T1059/",
+          subtechnique: [{ id: "T1059.004", name: "Unix Shell", reference: "https://attack.mitre.org/techniques/T1059/004/" }],
+        },
+      ],
+    },
+    {
+      framework: "MITRE ATT&CK",
+      tactic: { id: "TA0007", name: "Discovery", reference: "https://attack.mitre.org/tactics/TA0007/" },
+      technique: [
+        { id: "T1613", name: "Container and Resource Discovery", reference: "https://attack.mitre.org/techniques/T1613/" },
+      ],
+    },
+  ],
+  maxspanMs: 1000,
+  stages: [
+    {
+      when: {
+        all: [
+          { eq: "event.category", values: ["process"] },
+          { eq: "host.os.type", values: ["linux"] },
+          { eq: "event.type", values: ["start"] },
+          { eq: "event.action", values: ["exec"] },
+          {
+            any: [
+              { eq: "process.name", values: ["wget", "curl", "openssl", "socat", "ncat", "kubectl"] },
+              {
+                all: [
+                  { eq: "process.name", values: ["bash", "dash", "sh", "tcsh", "csh", "zsh", "ksh", "fish", "busybox"] },
+                  {
+                    eq: "process.args",
+                    values: withBinPrefixes(["wget", "ssl_client", "curl", "openssl", "socat", "ncat", "kubectl"]),
+                  },
+                  { not: { eq: "process.args", values: withBinPrefixes(["which", "man", "chmod", "chown"]) } },
+                ],
+              },
+            ],
+          },
+          { isTrue: "process.interactive" },
+          { exists: "container.id" },
+        ],
+      },
+      key: "orchestrator.resource.name",
+      namespace: { field: "orchestrator.namespace", from: "value" },
+      time: "@timestamp",
+      summary: [
+        { name: "process.name" },
+        { name: "process.args", redact: true },
+        { name: "process.pid" },
+        { name: "process.entity_id" },
+        { name: "process.executable" },
+        { name: "container.id" },
+        { name: "orchestrator.namespace" },
+      ],
+    },
+    {
+      when: {
+        all: [
+          // the rule's 2026-04 revision reads data_stream.dataset: accept either
+          {
+            any: [
+              { eq: "event.dataset", values: ["kubernetes.audit_logs"] },
+              { eq: "data_stream.dataset", values: ["kubernetes.audit_logs"] },
+            ],
+          },
+          { eq: "kubernetes.audit.stage", values: ["ResponseComplete", "ResponseStarted"] },
+          { eq: "kubernetes.audit.annotations.authorization_k8s_io/decision", values: ["forbid"] },
+        ],
+      },
+      key: "kubernetes.audit.user.extra.authentication.kubernetes.io/pod-name",
+      namespace: { field: "kubernetes.audit.user.username", from: "serviceaccount" },
+      time: "@timestamp",
+      summary: [
+        { name: "kubernetes.audit.verb" },
+        { name: "kubernetes.audit.requestURI" },
+        { name: "kubernetes.audit.objectRef.resource" },
+        { name: "kubernetes.audit.objectRef.namespace" },
+        { name: "kubernetes.audit.user.username" },
+        { name: "kubernetes.audit.userAgent" },
+        { name: "kubernetes.audit.responseStatus.code" },
+        { name: "kubernetes.audit.sourceIPs" },
+        { name: "kubernetes.audit.auditID" },
+      ],
+    },
+  ],
+  message:
+    "Interactive {0:process.name} in pod {pod} was followed {span_ms} ms later by a Kubernetes API request the authorizer forbade: {1:kubernetes.audit.verb} {1:kubernetes.audit.requestURI} as {1:kubernetes.audit.user.username}",
+};
