@@ -94,8 +94,10 @@ function bestPartner(k: u32, stage: i32, t: i64, maxspan: i64): usize {
       if (te - skewNs > t || t - te > maxspan) continue;
       if (best == 0 || earlier(best, e)) best = e;
     } else {
-      // partner is a later stage 2 that arrived first: strictly later after skew
-      if (!(t - skewNs < te) || te - t > maxspan) continue;
+      // partner is a stage 2 that arrived first: with skew 0 it must be strictly later (at equal times the
+      // first arrival is the earlier event); with skew it may precede t by up to skew, inclusive
+      const lowest = skewNs > 0 ? t - skewNs : t + 1;
+      if (te < lowest || te - t > maxspan) continue;
       if (best == 0 || earlier(e, best)) best = e;
     }
   }

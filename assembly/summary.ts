@@ -6,7 +6,7 @@
 // arena item:                  length u32 | rendering
 
 import { Buf } from "./buf";
-import { getField, fvType, fvOff, fvLen, fvConst, elementsBegin, elementsNext, elementOff, elementLen, strPtr, strLen } from "./program";
+import { getField, fvType, fvOff, fvLen, fvConst, elementsBegin, elementsNext, elementOff, elementLen, elementType, strPtr, strLen } from "./program";
 import { summaryCount, summaryName, summaryField, MAX_SUMMARY_FIELDS } from "./rules";
 import { T_STRING, T_ARRAY, T_MASK, T_NONE } from "./scan";
 
@@ -68,10 +68,13 @@ export function renderSummary(r: i32, s: i32): void {
       let k = 0;
       elementsBegin(fvOff, fvLen);
       while (elementsNext()) {
-        const need = elementLen() + (k > 0 ? 1 : 0);
-        if (<isize>(b.len - vstart + need + 1) > room) break;
+        // element spans of strings are their bodies: copy the quotes too
+        const str = (elementType() & T_MASK) == T_STRING;
+        const off = str ? elementOff() - 1 : elementOff();
+        const len = str ? elementLen() + 2 : elementLen();
+        if (<isize>(b.len - vstart + len + (k > 0 ? 1 : 0) + 1) > room) break;
         if (k > 0) b.byte(0x2C);
-        b.bytes(elementOff(), elementLen());
+        b.bytes(off, len);
         k++;
       }
       b.byte(0x5D);

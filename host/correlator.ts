@@ -1,20 +1,19 @@
 // The library API: createCorrelator(options) → write(chunk) / end() / advance(nowMs) / stats().
-// Frames NDJSON into batches of whole lines (a partial line waits for the next chunk); lines longer than
-// max_record_bytes stream straight through, never copied into the engine. No per-record work here.
+// Framing is framing.ts; the engine does all per-record work.
 
 import { Engine } from "./engine.js";
 import { compileRules } from "./compile.js";
 import { SEED_RULE, type SequenceRule } from "./rule.js";
 import { resolveOptions, type CorrelatorOptions, type ResolvedOptions } from "./options.js";
 import type { Stats } from "./counters.js";
+import { Framer, EMPTY, concat } from "./framing.js";
 
-const NL = 10;
-const EMPTY = new Uint8Array(0);
+const NEWLINE = Uint8Array.of(10);
 
 export interface CreateOptions extends CorrelatorOptions {
   /** Rules to run (default: the seed rule). */
   rules?: SequenceRule[];
-  /** The host clock in epoch ms (default Date.now); advance() overrides it with an explicit time. */
+  /** The host clock in epoch ms. Without it: the time last given to advance(), else Date.now(). */
   clock?: () => number;
 }
 
@@ -25,8 +24,11 @@ export interface Correlator {
   end(chunk?: Uint8Array | string): Uint8Array;
   /** Moves the clock to nowMs and releases held records whose hold expired. */
   advance(nowMs: number): Uint8Array;
-  /** One line per record of the chunk (complete lines): its correlation key, or an empty line. */
-  keys(chunk: Uint8Array | string): Uint8Array;
+  /**
+   * Key mode (`podprobe key`): one output line per input record — the key the engine joins it on
+   * (JSON-escaped; the first one for an array key), or an empty line when it is no candidate.
+   */
+  keys(chunk: Uint8Array | string, final?: boolean): Uint8Array;
   stats(): Stats;
   readonly options: ResolvedOptions;
 }
@@ -34,95 +36,44 @@ export interface Correlator {
 const enc = new TextEncoder();
 const bytesOf = (c: Uint8Array | string) => (typeof c === "string" ? enc.encode(c) : c);
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 0) return EMPTY;
-  if (parts.length === 1) return parts[0];
-  return Buffer.concat(parts);
-}
 
-export function createCorrelator(options: CreateOptions = {}): Correlator {
+/**
+ * A correlator with its own engine instance. Options are validated first; an OptionError names the option
+ * as `spelling` writes it (camelCase by default; the CLI passes its flag and config-file names).
+ */
+export function createCorrelator(options: CreateOptions = {}, spelling: (camelKey: string) => string = (k) => k): Correlator {
   const { rules, clock, ...rest } = options;
-  const opts = resolveOptions(rest as Record<string, unknown>, (k) => k);
+  const opts = resolveOptions(rest as Record<string, unknown>, spelling);
   const ruleSet = (rules ?? [SEED_RULE]).map((r) => (opts.maxspanMs ? { ...r, maxspanMs: opts.maxspanMs } : r));
-  const engine = new Engine(opts, compileRules(ruleSet));
-  const batch = Math.max(opts.batchBytes, opts.maxRecordBytes + 1);
+  const engine = new Engine(opts, compileRules(ruleSet), spelling);
   let manualNow: number | undefined;
-  const now = () => manualNow ?? (clock ? clock() : Date.now());
-
-  let carry: Uint8Array = EMPTY; // a partial line (≤ max_record_bytes)
-  let streaming = false; // inside an oversize line that passes straight through
-
-  function feed(data: Uint8Array, outs: Uint8Array[], final: boolean): void {
-    let start = 0;
-    if (streaming) {
-      const nl = data.indexOf(NL);
-      if (nl < 0) {
-        outs.push(data.slice());
-        if (final) {
-          engine.countOversize(1);
-          streaming = false;
-        }
-        return;
-      }
-      outs.push(data.slice(0, nl + 1));
-      engine.countOversize(1);
-      streaming = false;
-      start = nl + 1;
-    }
-    const buf = data;
-    const t = now();
-    while (start < buf.length) {
-      const limit = Math.min(buf.length, start + batch);
-      const cut = buf.lastIndexOf(NL, limit - 1);
-      if (cut >= start) {
-        outs.push(engine.process(buf.subarray(start, cut + 1), t));
-        start = cut + 1;
-        continue;
-      }
-      if (limit === buf.length) {
-        // a partial last line
-        const rest = buf.length - start;
-        if (final) {
-          if (rest > opts.maxRecordBytes) {
-            outs.push(buf.slice(start));
-            engine.countOversize(1);
-          } else outs.push(engine.process(buf.subarray(start), t));
-        } else if (rest > opts.maxRecordBytes) {
-          outs.push(buf.slice(start));
-          streaming = true;
-        } else carry = buf.slice(start);
-        return;
-      }
-      // no newline within a whole batch: the line is over max_record_bytes
-      const nl = buf.indexOf(NL, limit);
-      if (nl < 0) {
-        outs.push(buf.slice(start));
-        if (final) engine.countOversize(1);
-        else streaming = true;
-        return;
-      }
-      outs.push(buf.slice(start, nl + 1));
-      engine.countOversize(1);
-      start = nl + 1;
-    }
-  }
-
-  function take(chunk: Uint8Array | string | undefined, final: boolean): Uint8Array {
-    const outs: Uint8Array[] = [];
-    let data = chunk === undefined ? EMPTY : bytesOf(chunk);
-    if (carry.length > 0) {
-      data = concat([carry, data]);
-      carry = EMPTY;
-    }
-    feed(data, outs, final);
-    return concat(outs);
-  }
+  const now = () => (clock ? clock() : (manualNow ?? Date.now()));
+  const tagger = new Framer(
+    {
+      batch: (lines) => engine.process(lines, now()),
+      oversize(piece, complete) {
+        if (complete) engine.countOversize(1);
+        return piece;
+      },
+    },
+    opts.maxRecordBytes,
+    opts.batchBytes,
+  );
+  const keyer = new Framer(
+    {
+      batch: (lines) => engine.keys(lines, now()),
+      // an oversize record has no key: its line is empty
+      oversize: (_piece, complete) => (complete ? NEWLINE : EMPTY),
+    },
+    opts.maxRecordBytes,
+    opts.batchBytes,
+  );
 
   return {
     options: opts,
-    write: (chunk) => take(chunk, false),
+    write: (chunk) => tagger.push(bytesOf(chunk), false),
     end(chunk) {
-      const out = take(chunk, true);
+      const out = tagger.push(chunk === undefined ? EMPTY : bytesOf(chunk), true);
       const held = engine.release(now(), true);
       return held.length ? concat([out, held]) : out;
     },
@@ -130,7 +81,7 @@ export function createCorrelator(options: CreateOptions = {}): Correlator {
       manualNow = nowMs;
       return engine.release(nowMs, false);
     },
-    keys: (chunk) => engine.keys(bytesOf(chunk), now()),
+    keys: (chunk, final = false) => keyer.push(bytesOf(chunk), final),
     stats: () => engine.stats(opts.maxStateBytes),
   };
 }

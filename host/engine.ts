@@ -63,15 +63,15 @@ function module(): WebAssembly.Module {
 export class Engine {
   private readonly x: Exports;
 
-  constructor(opts: ResolvedOptions, program: Uint8Array) {
+  constructor(opts: ResolvedOptions, program: Uint8Array, spelling: (camelKey: string) => string = (k) => k) {
     this.x = new WebAssembly.Instance(module(), {}).exports as unknown as Exports;
     const x = this.x;
     const need = x.required_state_bytes(opts.maxKeys, opts.ringCapacity, opts.maxSummaryBytes, opts.holdMs);
     if (need > opts.maxStateBytes) {
       throw new OptionError(
-        "max_state_bytes",
+        spelling("maxStateBytes"),
         opts.maxStateBytes,
-        `max_keys=${opts.maxKeys} with ring_capacity=${opts.ringCapacity}${opts.holdMs > 0 ? " and hold_ms" : ""} need at least ${Math.ceil(need)} bytes`,
+        `${spelling("maxKeys")}=${opts.maxKeys} with ${spelling("ringCapacity")}=${opts.ringCapacity}${opts.holdMs > 0 ? ` and ${spelling("holdMs")}` : ""} need at least ${Math.ceil(need)} bytes`,
       );
     }
     const slots = new Float64Array(x.memory.buffer, x.options_ptr(), x.options_count());

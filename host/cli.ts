@@ -1,0 +1,150 @@
+// The `podprobe` command: a stdin → stdout filter (default), `key` (one correlation key per record) and
+// `demo` (the bundled sample stream). Exit 0 on success, 2 on a usage or option error, 1 on an I/O failure.
+
+import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
+import { once } from "node:events";
+import { createCorrelator, type Correlator } from "./correlator.js";
+import { OPTION_SPECS, OptionError, optionsFromConfig, snake, type CorrelatorOptions } from "./options.js";
+import { runDemo } from "./demo.js";
+
+const USAGE = `usage: podprobe [options] < in.ndjson > out.ndjson
+       podprobe key [options] < in.ndjson      one line per record: its correlation key, or empty
+       podprobe demo                           run on the bundled sample stream and explain what it found
+
+options:
+  --config FILE            JSON file of options in snake_case (flags below win over it)
+  --key-mode pod|namespace-pod
+  --lateness-ms N          --max-future-ms N    --skew-ms N        --hold-ms N
+  --maxspan-ms N           --max-state-bytes N  --max-keys N       --ring-capacity N
+  --max-record-bytes N     --max-summary-bytes N                   --batch-bytes N
+  --no-alerts              do not write alert records
+  --stats                  one JSON line of counters on stderr at exit
+  -h, --help               -v, --version`;
+
+const kebab = (camelName: string) => snake(camelName).replace(/_/g, "-");
+
+class UsageError extends Error {}
+
+function parse(argv: string[]) {
+  const flags: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    config: { type: "string" },
+    stats: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "v" },
+    "no-alerts": { type: "boolean" },
+  };
+  for (const [name, spec] of Object.entries(OPTION_SPECS)) if (spec.kind !== "bool") flags[kebab(name)] = { type: "string" };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: flags, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  let opts: Record<string, unknown> = {};
+  if (typeof v.config === "string") {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(v.config, "utf8"));
+    } catch (e) {
+      throw new OptionError("--config", v.config, (e as Error).message);
+    }
+    opts = optionsFromConfig(json, v.config);
+  }
+  const fromFlags = new Set<string>();
+  for (const [name, spec] of Object.entries(OPTION_SPECS)) {
+    const raw = v[kebab(name)];
+    if (typeof raw !== "string") continue;
+    fromFlags.add(name);
+    if (spec.kind === "int") {
+      const n = Number(raw);
+      if (raw.trim() === "" || !Number.isInteger(n)) throw new OptionError(`--${kebab(name)}`, raw, "expected an integer");
+      opts[name] = n;
+    } else opts[name] = raw;
+  }
+  if (v["no-alerts"]) {
+    opts.alerts = false;
+    fromFlags.add("alerts");
+  }
+  const spelling = (k: string) => (fromFlags.has(k) ? `--${kebab(k)}` : snake(k));
+  const [command, ...extra] = parsed.positionals;
+  if (extra.length > 0 || (command !== undefined && !["key", "demo"].includes(command))) {
+    throw new UsageError(`unknown command: ${parsed.positionals.join(" ")}`);
+  }
+  return { command, opts, spelling, stats: v.stats === true, help: v.help === true, version: v.version === true };
+}
+
+async function pump(c: Correlator, mode: "tag" | "key", progress: boolean): Promise<void> {
+  const out = process.stdout;
+  let failed: Error | undefined;
+  out.on("error", (e) => (failed = e));
+  const write = async (b: Uint8Array) => {
+    if (failed) throw failed;
+    if (b.length > 0 && !out.write(b)) await Promise.race([once(out, "drain"), once(out, "error")]);
+  };
+  let bytes = 0;
+  let last = 0;
+  const show = (final: boolean) => {
+    const s = c.stats();
+    process.stderr.write(`\rpodprobe: ${s.records_in} records, ${(bytes / 1e6).toFixed(1)} MB, ${s.matches} sequences, ${s.invalid} invalid${final ? "\n" : ""}`);
+  };
+  // with hold_ms, held records leave when their hold expires even if no input arrives
+  const timer = c.options.holdMs > 0 && mode === "tag" ? setInterval(() => void write(c.advance(Date.now())).catch(() => {}), Math.max(10, Math.min(250, c.options.holdMs / 2))) : undefined;
+  try {
+    for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      await write(mode === "tag" ? c.write(chunk) : c.keys(chunk));
+      if (progress && Date.now() - last > 250) {
+        last = Date.now();
+        show(false);
+      }
+    }
+    await write(mode === "tag" ? c.end() : c.keys(new Uint8Array(0), true));
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+  if (progress) show(true);
+  if (failed) throw failed;
+  if (!out.writableNeedDrain) return;
+  await once(out, "drain");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parse(argv);
+  } catch (e) {
+    process.stderr.write(`podprobe: ${(e as Error).message}\n${e instanceof UsageError ? USAGE + "\n" : ""}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
+  if (args.version) {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    process.stdout.write(`podprobe ${pkg.version}\n`);
+    return 0;
+  }
+  let c: Correlator;
+  try {
+    if (args.command === "demo") return runDemo(args.opts as CorrelatorOptions);
+    c = createCorrelator(args.opts as CorrelatorOptions, args.spelling);
+  } catch (e) {
+    if (e instanceof OptionError) {
+      process.stderr.write(`podprobe: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  try {
+    await pump(c, args.command === "key" ? "key" : "tag", process.stderr.isTTY === true);
+  } catch (e) {
+    process.stderr.write(`podprobe: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    if (args.stats) process.stderr.write(JSON.stringify(c.stats()) + "\n");
+  }
+  return 0;
+}

@@ -1,0 +1,76 @@
+// NDJSON framing for the engine: cuts a byte stream into batches of whole lines (at most `batchBytes`, and
+// always room for one max-size record), keeps a partial last line for the next chunk, and lets lines over
+// max_record_bytes pass straight through without buffering them (counted as oversize by the caller).
+
+const NL = 10;
+export const EMPTY = new Uint8Array(0);
+
+export interface FramerSink {
+  /** Runs whole lines (or, at the end, a last line without newline) through the engine. */
+  batch(lines: Uint8Array): Uint8Array;
+  /** A piece of an oversize line; `complete` once its end (newline or end of input) was seen. */
+  oversize(piece: Uint8Array, complete: boolean): Uint8Array;
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 0) return EMPTY;
+  if (parts.length === 1) return parts[0];
+  return Buffer.concat(parts);
+}
+
+export class Framer {
+  private carry: Uint8Array = EMPTY; // a partial line, never longer than maxRecordBytes
+  private streaming = false; // inside an oversize line
+
+  constructor(private readonly sink: FramerSink, private readonly maxRecordBytes: number, batchBytes: number) {
+    this.batchBytes = Math.max(batchBytes, maxRecordBytes + 1);
+  }
+  private readonly batchBytes: number;
+
+  /** Feeds a chunk; returns the engine's output for every complete line. */
+  push(chunk: Uint8Array, final: boolean): Uint8Array {
+    const outs: Uint8Array[] = [];
+    let buf = chunk;
+    if (this.carry.length > 0) {
+      buf = concat([this.carry, chunk]);
+      this.carry = EMPTY;
+    }
+    let start = 0;
+    if (this.streaming) {
+      const nl = buf.indexOf(NL);
+      if (nl < 0) {
+        outs.push(this.sink.oversize(buf.slice(), final));
+        if (final) this.streaming = false;
+        return concat(outs);
+      }
+      outs.push(this.sink.oversize(buf.slice(0, nl + 1), true));
+      this.streaming = false;
+      start = nl + 1;
+    }
+    while (start < buf.length) {
+      const limit = Math.min(buf.length, start + this.batchBytes);
+      const cut = buf.lastIndexOf(NL, limit - 1);
+      if (cut >= start) {
+        outs.push(this.sink.batch(buf.subarray(start, cut + 1)));
+        start = cut + 1;
+        continue;
+      }
+      if (limit === buf.length && buf.length - start <= this.maxRecordBytes) {
+        // a partial last line: wait for the rest, or, at the end, a record without newline
+        if (final) outs.push(this.sink.batch(buf.subarray(start)));
+        else this.carry = buf.slice(start);
+        break;
+      }
+      // a line over max_record_bytes: pass it through as it comes
+      const nl = buf.indexOf(NL, start);
+      if (nl < 0) {
+        outs.push(this.sink.oversize(buf.slice(start), final));
+        this.streaming = !final;
+        break;
+      }
+      outs.push(this.sink.oversize(buf.slice(start, nl + 1), true));
+      start = nl + 1;
+    }
+    return concat(outs);
+  }
+}
