@@ -8,7 +8,7 @@ import { resolveOptions, type CorrelatorOptions, type ResolvedOptions } from "./
 import type { Stats } from "./counters.js";
 import { Framer, EMPTY, concat } from "./framing.js";
 
-const NEWLINE = Uint8Array.of(10);
+const NEWLINE = Buffer.of(10);
 
 export interface CreateOptions extends CorrelatorOptions {
   /** Rules to run (default: the seed rule). */
@@ -19,16 +19,16 @@ export interface CreateOptions extends CorrelatorOptions {
 
 export interface Correlator {
   /** Feeds bytes; returns every complete output line so far (a partial input line is kept). */
-  write(chunk: Uint8Array | string): Uint8Array;
+  write(chunk: Uint8Array | string): Buffer;
   /** Ends the input: the last line (even without newline), then every held record. */
-  end(chunk?: Uint8Array | string): Uint8Array;
+  end(chunk?: Uint8Array | string): Buffer;
   /** Moves the clock to nowMs and releases held records whose hold expired. */
-  advance(nowMs: number): Uint8Array;
+  advance(nowMs: number): Buffer;
   /**
    * Key mode (`podprobe key`): one output line per input record — the key the engine joins it on
    * (JSON-escaped; the first one for an array key), or an empty line when it is no candidate.
    */
-  keys(chunk: Uint8Array | string, final?: boolean): Uint8Array;
+  keys(chunk: Uint8Array | string, final?: boolean): Buffer;
   stats(): Stats;
   readonly options: ResolvedOptions;
 }

@@ -86,7 +86,7 @@ export class Engine {
     if (x.counters_count() !== COUNTER_NAMES.length) throw new Error("engine and host disagree on counters");
   }
 
-  private run(fn: (n: number, now: number) => number, data: Uint8Array, nowMs: number): Uint8Array {
+  private run(fn: (n: number, now: number) => number, data: Uint8Array, nowMs: number): Buffer {
     const x = this.x;
     const p = x.input_ptr(data.length);
     new Uint8Array(x.memory.buffer, p, data.length).set(data);
@@ -94,24 +94,24 @@ export class Engine {
     return this.output(n);
   }
 
-  private output(n: number): Uint8Array {
+  private output(n: number): Buffer {
     const p = this.x.output_ptr();
-    return new Uint8Array(this.x.memory.buffer.slice(p, p + n));
+    return Buffer.from(this.x.memory.buffer.slice(p, p + n));
   }
 
   /** Runs complete NDJSON lines (a last line without newline is a final record) through the engine. */
-  process(data: Uint8Array, nowMs: number): Uint8Array {
+  process(data: Uint8Array, nowMs: number): Buffer {
     return this.run(this.x.process, data, nowMs);
   }
 
   /** One line per record: its correlation key (JSON-escaped) or nothing. */
-  keys(data: Uint8Array, nowMs: number): Uint8Array {
+  keys(data: Uint8Array, nowMs: number): Buffer {
     return this.run(this.x.keys, data, nowMs);
   }
 
   /** Releases held records whose deadline passed (all of them when `all`). */
-  release(nowMs: number, all: boolean): Uint8Array {
-    return all ? this.output(this.x.flush(nowMs)) : this.process(new Uint8Array(0), nowMs);
+  release(nowMs: number, all: boolean): Buffer {
+    return all ? this.output(this.x.flush(nowMs)) : this.process(Buffer.alloc(0), nowMs);
   }
 
   countOversize(n: number): void {

@@ -3,7 +3,10 @@
 // max_record_bytes pass straight through without buffering them (counted as oversize by the caller).
 
 const NL = 10;
-export const EMPTY = new Uint8Array(0);
+export const EMPTY: Buffer = Buffer.alloc(0);
+
+/** A copy of buf[a, b) (Buffer#slice would be a view of the caller's memory). */
+const copy = (buf: Uint8Array, a: number, b = buf.length): Buffer => Buffer.from(buf.subarray(a, b));
 
 export interface FramerSink {
   /** Runs whole lines (or, at the end, a last line without newline) through the engine. */
@@ -12,9 +15,9 @@ export interface FramerSink {
   oversize(piece: Uint8Array, complete: boolean): Uint8Array;
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
+export function concat(parts: Uint8Array[]): Buffer {
   if (parts.length === 0) return EMPTY;
-  if (parts.length === 1) return parts[0];
+  if (parts.length === 1) return Buffer.isBuffer(parts[0]) ? parts[0] : Buffer.from(parts[0].buffer, parts[0].byteOffset, parts[0].length);
   return Buffer.concat(parts);
 }
 
@@ -28,7 +31,7 @@ export class Framer {
   private readonly batchBytes: number;
 
   /** Feeds a chunk; returns the engine's output for every complete line. */
-  push(chunk: Uint8Array, final: boolean): Uint8Array {
+  push(chunk: Uint8Array, final: boolean): Buffer {
     const outs: Uint8Array[] = [];
     let buf = chunk;
     if (this.carry.length > 0) {
@@ -39,11 +42,11 @@ export class Framer {
     if (this.streaming) {
       const nl = buf.indexOf(NL);
       if (nl < 0) {
-        outs.push(this.sink.oversize(buf.slice(), final));
+        outs.push(this.sink.oversize(copy(buf, 0), final));
         if (final) this.streaming = false;
         return concat(outs);
       }
-      outs.push(this.sink.oversize(buf.slice(0, nl + 1), true));
+      outs.push(this.sink.oversize(copy(buf, 0, nl + 1), true));
       this.streaming = false;
       start = nl + 1;
     }
@@ -58,17 +61,17 @@ export class Framer {
       if (limit === buf.length && buf.length - start <= this.maxRecordBytes) {
         // a partial last line: wait for the rest, or, at the end, a record without newline
         if (final) outs.push(this.sink.batch(buf.subarray(start)));
-        else this.carry = buf.slice(start);
+        else this.carry = copy(buf, start);
         break;
       }
       // a line over max_record_bytes: pass it through as it comes
       const nl = buf.indexOf(NL, start);
       if (nl < 0) {
-        outs.push(this.sink.oversize(buf.slice(start), final));
+        outs.push(this.sink.oversize(copy(buf, start), final));
         this.streaming = !final;
         break;
       }
-      outs.push(this.sink.oversize(buf.slice(start, nl + 1), true));
+      outs.push(this.sink.oversize(copy(buf, start, nl + 1), true));
       start = nl + 1;
     }
     return concat(outs);
