@@ -1,64 +1,180 @@
-// The physical field paths the rule program wants, and how a JSON key matches them.
+// The physical field paths the rule program wants, as a trie of dot-separated segments, and how a JSON key
+// walks it. Nested objects, flattened dotted keys and keys that themselves hold dots are equivalent: a key
+// "a.b" walks a → b, so every way of splitting a path at its dots reaches the same node. Each open object
+// therefore has exactly one trie node as its matcher state. Below a node marked `underscore` (raw audit
+// `annotations`), the whole rest of a key is one segment whose dots read as underscores
+// ("authorization.k8s.io/decision" ≡ "authorization_k8s_io/decision").
 //
-// A path is a dotted byte string ("kubernetes.audit.user.extra.authentication.kubernetes.io/pod-name").
-// Nested objects, flattened dotted keys and keys that themselves hold dots are equivalent: a key matches a
-// path at position `pos` when its (decoded) bytes equal path[pos, pos+len) and the match ends at the end of
-// the path (a leaf) or just before a '.' (descend with pos = end + 1). From byte `underscoreFrom` on, a '_'
-// in the path also accepts a '.' in the key (raw audit annotations: "authorization.k8s.io/decision").
-//
-// Table layout (one row per path, MAX_PATHS rows):  ptr u32 | len u32 | underscoreFrom u32
+// node (NODE bytes):  parent u32 | segment ptr u32 | segment len u32 | leaf path u32 (NONE) |
+//                     second leaf path u32 | flags u32 (1 = has children, 2 = underscore children)
+// child index: open addressing on hash(parent, segment) → node + 1
 
 import { decodeString } from "./strings";
 
 // @ts-ignore: decorator
 @inline export const MAX_PATHS: i32 = 64;
 // @ts-ignore: decorator
+@inline const MAX_NODES: u32 = 1024;
+// @ts-ignore: decorator
+@inline const NODE: usize = 24;
+// @ts-ignore: decorator
+@inline const BUCKETS: u32 = 4096;
+// @ts-ignore: decorator
 @inline const KEY_SCRATCH_CAP: usize = 1024;
+export const NO_NODE: u32 = 0xFFFFFFFF;
+// @ts-ignore: decorator
+@inline const HAS_CHILDREN: u32 = 1;
+// @ts-ignore: decorator
+@inline const UNDERSCORE: u32 = 2;
+export const ROOT: u32 = 0;
 
 export let pathCount: i32 = 0;
-const pathTable: usize = heap.alloc(<usize>MAX_PATHS * 12);
+let nodeCount: u32 = 1;
+const nodes: usize = heap.alloc(<usize>MAX_NODES * NODE);
+const buckets: usize = heap.alloc(<usize>BUCKETS * 4);
 const keyScratch: usize = heap.alloc(KEY_SCRATCH_CAP + 16);
+const underscoreScratch: usize = heap.alloc(KEY_SCRATCH_CAP + 16);
 
-export function setPath(i: i32, ptr: usize, len: u32, underscoreFrom: u32): void {
-  const row = pathTable + <usize>i * 12;
-  store<u32>(row, <u32>ptr);
-  store<u32>(row, len, 4);
-  store<u32>(row, underscoreFrom, 8);
+@inline function node(n: u32): usize {
+  return nodes + <usize>n * NODE;
 }
 
-@inline export function pathPtr(i: i32): usize {
-  return <usize>load<u32>(pathTable + <usize>i * 12);
+@inline function segHash(parent: u32, p: usize, n: usize): u32 {
+  let h: u32 = 0x811C9DC5 ^ (parent * 0x9E3779B1);
+  for (let i: usize = 0; i < n; i++) h = (h ^ <u32>load<u8>(p + i)) * 0x01000193;
+  return h ^ (h >> 15);
 }
 
-@inline export function pathLen(i: i32): u32 {
-  return load<u32>(pathTable + <usize>i * 12, 4);
+function segEquals(n: u32, p: usize, len: usize): bool {
+  const row = node(n);
+  if (<usize>load<u32>(row, 8) != len) return false;
+  const s = <usize>load<u32>(row, 4);
+  for (let i: usize = 0; i < len; i++) if (load<u8>(s + i) != load<u8>(p + i)) return false;
+  return true;
+}
+
+/** The child of parent with segment [p, p+len), or NO_NODE. */
+function child(parent: u32, p: usize, len: usize): u32 {
+  let b = segHash(parent, p, len) & (BUCKETS - 1);
+  while (true) {
+    const v = load<u32>(buckets + <usize>b * 4);
+    if (v == 0) return NO_NODE;
+    const c = v - 1;
+    if (load<u32>(node(c)) == parent && segEquals(c, p, len)) return c;
+    b = (b + 1) & (BUCKETS - 1);
+  }
+}
+
+/** Empties the trie (before a program is loaded). */
+export function resetPaths(): void {
+  memory.fill(buckets, 0, <usize>BUCKETS * 4);
+  nodeCount = 1;
+  const r = node(ROOT);
+  store<u32>(r, NO_NODE);
+  store<u32>(r, NO_NODE, 12);
+  store<u32>(r, NO_NODE, 16);
+  store<u32>(r, 0, 20);
+  pathCount = 0;
+}
+
+function addChild(parent: u32, p: usize, len: usize): u32 {
+  const found = child(parent, p, len);
+  if (found != NO_NODE) return found;
+  if (nodeCount >= MAX_NODES) return NO_NODE;
+  const c = nodeCount++;
+  const row = node(c);
+  store<u32>(row, parent);
+  store<u32>(row, <u32>p, 4);
+  store<u32>(row, <u32>len, 8);
+  store<u32>(row, NO_NODE, 12);
+  store<u32>(row, NO_NODE, 16);
+  store<u32>(row, 0, 20);
+  store<u32>(node(parent), load<u32>(node(parent), 20) | HAS_CHILDREN, 20);
+  let b = segHash(parent, p, len) & (BUCKETS - 1);
+  while (load<u32>(buckets + <usize>b * 4) != 0) b = (b + 1) & (BUCKETS - 1);
+  store<u32>(buckets + <usize>b * 4, c + 1);
+  return c;
 }
 
 /**
- * Matches the key [k, k+kn) (escaped when esc) against path i from byte pos.
- * Returns the position after the match (== pathLen for a leaf), or -1.
+ * Adds path i ([ptr, ptr+len)); from byte `underscoreFrom` on, the rest is one segment whose underscores
+ * also accept dots. False when the trie is full or the path holds an empty segment.
  */
-export function matchKey(k: usize, kn: usize, esc: bool, i: i32, pos: u32): i32 {
-  const row = pathTable + <usize>i * 12;
-  const pp = <usize>load<u32>(row);
-  const pl = load<u32>(row, 4);
-  const us = load<u32>(row, 8);
+export function addPath(i: i32, ptr: usize, len: u32, underscoreFrom: u32): bool {
+  let n = ROOT;
+  let s: u32 = 0;
+  while (s < len) {
+    if (s >= underscoreFrom) {
+      store<u32>(node(n), load<u32>(node(n), 20) | UNDERSCORE, 20);
+      n = addChild(n, ptr + s, <usize>(len - s));
+      s = len;
+      break;
+    }
+    let e = s;
+    while (e < len && load<u8>(ptr + e) != 0x2E) e++;
+    if (e == s) return false;
+    n = addChild(n, ptr + s, <usize>(e - s));
+    if (n == NO_NODE) return false;
+    s = e + 1;
+  }
+  if (n == NO_NODE || n == ROOT) return false;
+  const row = node(n);
+  if (load<u32>(row, 12) == NO_NODE) store<u32>(row, <u32>i, 12);
+  else store<u32>(row, <u32>i, 16);
+  if (i >= pathCount) pathCount = i + 1;
+  return true;
+}
+
+@inline export function hasChildren(n: u32): bool {
+  return (load<u32>(node(n), 20) & HAS_CHILDREN) != 0;
+}
+@inline export function leafPath(n: u32): u32 {
+  return load<u32>(node(n), 12);
+}
+@inline export function leafPath2(n: u32): u32 {
+  return load<u32>(node(n), 16);
+}
+
+/** Walks the key [k, k+kn) (escaped when esc) from node n; returns the node reached or NO_NODE. */
+export function walkKey(n: u32, k: usize, kn: usize, esc: bool): u32 {
   if (esc) {
     const d = decodeString(k, k + kn, keyScratch, KEY_SCRATCH_CAP);
-    if (d < 0) return -1;
+    if (d < 0) return NO_NODE;
     k = keyScratch;
     kn = <usize>d;
   }
-  if (<u32>kn > pl - pos) return -1;
-  const endPos = pos + <u32>kn;
-  if (endPos != pl && load<u8>(pp + endPos) != 0x2E) return -1;
-  // first byte first: most keys differ there
-  for (let j: u32 = 0; j < <u32>kn; j++) {
-    const a = load<u8>(k + j);
-    const b = load<u8>(pp + pos + j);
-    if (a != b) {
-      if (!(pos + j >= us && b == 0x5F && a == 0x2E)) return -1;
-    }
+  const start = n;
+  let s: usize = 0;
+  while (true) {
+    let e = s;
+    while (e < kn && load<u8>(k + e) != 0x2E) e++;
+    const c = child(n, k + s, e - s);
+    if (c == NO_NODE) break;
+    n = c;
+    if (e >= kn) return n;
+    s = e + 1;
   }
-  return <i32>endPos;
+  // below an `underscore` node on the way, the rest of the key is one segment with dots read as underscores
+  n = start;
+  s = 0;
+  while (true) {
+    if ((load<u32>(node(n), 20) & UNDERSCORE) != 0) {
+      const rest = kn - s;
+      if (rest > KEY_SCRATCH_CAP) return NO_NODE;
+      const dst = underscoreScratch;
+      for (let i: usize = 0; i < rest; i++) {
+        const c = load<u8>(k + s + i);
+        store<u8>(dst + i, c == 0x2E ? 0x5F : c);
+      }
+      const u = child(n, dst, rest);
+      if (u != NO_NODE) return u;
+    }
+    let e = s;
+    while (e < kn && load<u8>(k + e) != 0x2E) e++;
+    if (e >= kn) return NO_NODE;
+    const c = child(n, k + s, e - s);
+    if (c == NO_NODE) return NO_NODE;
+    n = c;
+    s = e + 1;
+  }
 }

@@ -12,8 +12,8 @@
 //   tag:     string (top-level member name), path (to detect a member already there)
 //   rules:   n, then per rule — read by rules.ts
 
-import { setPath, pathCount, MAX_PATHS } from "./paths";
-import { resetTopStates, slotOff, slotLen, slotType, T_NONE, T_STRING, T_ARRAY, T_TRUE, T_NULL, T_ESC, T_MASK, nextElement, skipWs, lastStringEscaped } from "./scan";
+import { addPath, resetPaths, MAX_PATHS } from "./paths";
+import { slotOff, slotLen, slotType, T_NONE, T_STRING, T_ARRAY, T_TRUE, T_NULL, T_ESC, T_MASK, nextElement, skipWs, lastStringEscaped } from "./scan";
 import { strEquals, strStartsWith } from "./strings";
 
 export const NONE: u32 = 0xFFFFFFFF;
@@ -118,12 +118,11 @@ export function loadTables(p: usize, n: usize): bool {
   }
   const np = <i32>rd();
   if (np > MAX_PATHS) return false;
+  resetPaths();
   for (let i = 0; i < np; i++) {
     const s = readString();
-    setPath(i, strPtr(s), <u32>strLen(s), rd());
+    if (loadError != 0 || !addPath(i, strPtr(s), <u32>strLen(s), rd())) return false;
   }
-  pathCount = np;
-  resetTopStates();
   shapeCount = <i32>rd();
   if (shapeCount < 1 || shapeCount > MAX_SHAPES) return false;
   for (let i = 0; i < shapeCount; i++) store<u32>(shapeGuards + <usize>i * 4, rd());

@@ -6,7 +6,7 @@
 //   other values: off/len span the value's bytes.
 
 import { nextSpecial, hex4 } from "./strings";
-import { MAX_PATHS, pathCount, pathLen, matchKey } from "./paths";
+import { MAX_PATHS, pathCount, walkKey, hasChildren, leafPath, leafPath2, NO_NODE, ROOT } from "./paths";
 
 export const T_NONE: u32 = 0;
 export const T_STRING: u32 = 1;
@@ -22,14 +22,9 @@ export const T_MASK: u32 = 0x0F;
 // @ts-ignore: decorator
 @inline export const MAX_DEPTH: i32 = 128;
 // @ts-ignore: decorator
-@inline const MAX_LEAVES: i32 = 8;
-// @ts-ignore: decorator
 @inline const ERR: usize = 0;
 
 export const slots: usize = heap.alloc(<usize>MAX_PATHS * 12);
-// matcher states (path index u16 | position u16), stacked per open object along wanted paths
-const states: usize = heap.alloc(<usize>(MAX_DEPTH + 2) * MAX_PATHS * 4);
-const leaves: usize = heap.alloc(<usize>(MAX_DEPTH + 2) * MAX_LEAVES * 4);
 
 /** Results of the last scan. */
 export let recClose: usize = 0; // position of the top-level object's closing brace
@@ -147,12 +142,12 @@ function literal(p: usize, end: usize, word: u32, n: usize): usize {
   return load<u32>(p) == word && load<u8>(p + 4) == 0x65 ? p + 5 : ERR;
 }
 
-/** Parses one value at p (no leading whitespace). `base/count`: matcher states for an object value. */
-function parseValue(p: usize, end: usize, depth: i32, base: i32, count: i32): usize {
+/** Parses one value at p (no leading whitespace). `at`: the trie node an object value's keys walk from. */
+function parseValue(p: usize, end: usize, depth: i32, at: u32): usize {
   if (p >= end) return ERR;
   const c = <u32>load<u8>(p);
   if (c == 0x22) return parseString(p + 1, end);
-  if (c == 0x7B) return parseObject(p, end, depth + 1, base, count);
+  if (c == 0x7B) return parseObject(p, end, depth + 1, at);
   if (c == 0x5B) return parseArray(p, end, depth + 1);
   if (c == 0x74) return literal(p, end, 0x65757274, 4); // true
   if (c == 0x66) return literal(p, end, 0x736C6166, 5); // false
@@ -165,7 +160,7 @@ function parseArray(p: usize, end: usize, depth: i32): usize {
   p = skipWs(p + 1, end);
   if (p < end && load<u8>(p) == 0x5D) return p + 1;
   while (true) {
-    p = parseValue(p, end, depth, 0, 0);
+    p = parseValue(p, end, depth, NO_NODE);
     if (p == ERR) return ERR;
     p = skipWs(p, end);
     if (p >= end) return ERR;
@@ -203,11 +198,10 @@ function setSlot(i: i32, v: usize, after: usize): void {
   store<u32>(row, t, 8);
 }
 
-function parseObject(p: usize, end: usize, depth: i32, base: i32, count: i32): usize {
+function parseObject(p: usize, end: usize, depth: i32, at: u32): usize {
   if (depth > MAX_DEPTH) return ERR;
   p = skipWs(p + 1, end);
   if (p < end && load<u8>(p) == 0x7D) return p + 1;
-  const leafBase = leaves + <usize>depth * MAX_LEAVES * 4;
   while (true) {
     if (p >= end || load<u8>(p) != 0x22) return ERR;
     const k = p + 1;
@@ -218,28 +212,23 @@ function parseObject(p: usize, end: usize, depth: i32, base: i32, count: i32): u
     p = skipWs(p, end);
     if (p >= end || load<u8>(p) != 0x3A) return ERR;
     p = skipWs(p + 1, end);
-    if (count == 0) {
-      p = parseValue(p, end, depth, 0, 0);
+    if (at == NO_NODE) {
+      p = parseValue(p, end, depth, NO_NODE);
     } else {
-      let children = 0;
-      let nLeaves = 0;
-      const childBase = base + count;
-      for (let s = 0; s < count; s++) {
-        const st = load<u32>(states + <usize>(base + s) * 4);
-        const pi = <i32>(st & 0xFFFF);
-        const m = matchKey(k, kn, kesc, pi, st >> 16);
-        if (m < 0) continue;
-        if (<u32>m == pathLen(pi)) {
-          if (nLeaves < MAX_LEAVES) store<u32>(leafBase + <usize>(nLeaves++) * 4, <u32>pi);
-        } else {
-          store<u32>(states + <usize>(childBase + children) * 4, <u32>pi | (<u32>(m + 1) << 16));
-          children++;
+      const n = walkKey(at, k, kn, kesc);
+      if (n == NO_NODE) {
+        p = parseValue(p, end, depth, NO_NODE);
+      } else {
+        const v = p;
+        p = parseValue(p, end, depth, hasChildren(n) ? n : NO_NODE);
+        if (p == ERR) return ERR;
+        const leaf = leafPath(n);
+        if (leaf != NO_NODE) {
+          setSlot(<i32>leaf, v, p);
+          const leaf2 = leafPath2(n);
+          if (leaf2 != NO_NODE) setSlot(<i32>leaf2, v, p);
         }
       }
-      const v = p;
-      p = parseValue(p, end, depth, childBase, children);
-      if (p == ERR) return ERR;
-      for (let l = 0; l < nLeaves; l++) setSlot(<i32>load<u32>(leafBase + <usize>l * 4), v, p);
     }
     if (p == ERR) return ERR;
     p = skipWs(p, end);
@@ -253,11 +242,6 @@ function parseObject(p: usize, end: usize, depth: i32, base: i32, count: i32): u
   }
 }
 
-/** Prepares the top-level matcher states after the path table changed. */
-export function resetTopStates(): void {
-  for (let i = 0; i < pathCount; i++) store<u32>(states + <usize>i * 4, <u32>i);
-}
-
 /** Scans the record [p, end). Returns false when it is not one valid JSON object. */
 export function scanRecord(p: usize, end: usize): bool {
   memory.fill(slots, 0, <usize>pathCount * 12);
@@ -265,7 +249,7 @@ export function scanRecord(p: usize, end: usize): bool {
   p = skipWs(p, end);
   if (p >= end || load<u8>(p) != 0x7B) return false;
   recEmpty = skipWs(p + 1, end) < end && load<u8>(skipWs(p + 1, end)) == 0x7D;
-  const after = parseObject(p, end, 1, 0, pathCount);
+  const after = parseObject(p, end, 1, ROOT);
   if (after == ERR) return false;
   recClose = after - 1;
   return skipWs(after, end) == end;
@@ -273,7 +257,7 @@ export function scanRecord(p: usize, end: usize): bool {
 
 /** Calls back over the elements of a validated array slot: returns the position after element at q. */
 export function nextElement(q: usize, end: usize): usize {
-  return parseValue(q, end, 1, 0, 0);
+  return parseValue(q, end, 1, NO_NODE);
 }
 
 

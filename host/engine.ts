@@ -2,6 +2,7 @@
 // written once at init, then whole batches in and out of linear memory.
 
 import { readFileSync, existsSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
 import { fileURLToPath } from "node:url";
 import { COUNTER_NAMES, type Stats } from "./counters.js";
 import { OptionError, type ResolvedOptions } from "./options.js";
@@ -56,7 +57,13 @@ export function wasmPath(name = "podprobe.wasm"): string {
 
 let compiled: WebAssembly.Module | undefined;
 function module(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(readFileSync(wasmPath()));
+  if (!compiled) {
+    // V8 first runs WASM in its baseline tier and cannot switch a running function to optimised code, so
+    // the long batch loop would stay slow: compile optimised up front (measured: ~110 → ~200 MB/s).
+    setFlagsFromString("--no-liftoff");
+    setFlagsFromString("--no-wasm-dynamic-tiering");
+    compiled = new WebAssembly.Module(readFileSync(wasmPath()));
+  }
   return compiled;
 }
 
