@@ -8,7 +8,7 @@ import { initState, fixedStateBytes, keysActive, keyBytes, indexBytes, lruLast, 
 import { initArena, arenaUsed } from "./summary";
 import { initHold, releaseDue, holdBytesUsed } from "./hold";
 import { configureRecords, processRecord, recordKey } from "./record";
-import { out, watermark, nowMs as _now } from "./sequence";
+import { out, watermark } from "./sequence";
 import * as seq from "./sequence";
 import { nextNewline } from "./strings";
 import { setCounter, C_STATE_BYTES, C_KEYS_ACTIVE } from "./counters";
@@ -62,7 +62,7 @@ export function init(program: usize, programLen: usize): i32 {
 }
 
 /** Expires state of the least recently used keys; frees keys left empty. Bounded work per call. */
-function sweep(): void {
+export function sweep(): void {
   const wm = watermark();
   if (wm == i64.MIN_VALUE) return;
   let k = lruLast();
@@ -98,6 +98,22 @@ export function processBatch(p: usize, n: usize, now: f64, keyMode: bool): usize
   sweep();
   refreshCounters();
   return out.len;
+}
+
+/**
+ * One record as Fluent Bit's filter_wasm hands it over (no newline): the record, possibly tagged, as a
+ * NUL-terminated string in `out`, which stays valid until the next call. Never empty.
+ */
+let calls: u32 = 0;
+export function processOne(p: usize, n: usize, now: f64): usize {
+  out.reset();
+  seq.nowMs = now;
+  if (n == 0) out.ascii("{}");
+  else if (!ready) out.bytes(p, n); // never happens with a program the build checked; still: pass it through
+  else processRecord(p, n, false);
+  out.byte(0);
+  if ((++calls & 1023) == 0) sweep();
+  return out.base;
 }
 
 /** Releases every held record (end of input). */

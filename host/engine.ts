@@ -26,7 +26,7 @@ interface Exports {
 }
 
 // option slots: the order of assembly/options.ts
-const SLOT = {
+export const OPTION_SLOTS = {
   maxKeys: 0,
   ringCapacity: 1,
   maxStateBytes: 2,
@@ -39,6 +39,16 @@ const SLOT = {
   maxRecordBytes: 9,
   maxSummaryBytes: 10,
 } as const;
+
+/** The option slot values the engine reads (index = slot). */
+export function optionValues(opts: ResolvedOptions): number[] {
+  const v: number[] = new Array(16).fill(0);
+  for (const [k, i] of Object.entries(OPTION_SLOTS)) {
+    const x = opts[k as keyof typeof OPTION_SLOTS];
+    v[i] = typeof x === "boolean" ? Number(x) : k === "keyMode" ? Number(x === "namespace-pod") : (x as number);
+  }
+  return v;
+}
 
 const INIT_ERRORS: Record<number, string> = {
   1: "the rule program is malformed",
@@ -81,11 +91,7 @@ export class Engine {
         `${spelling("maxKeys")}=${opts.maxKeys} with ${spelling("ringCapacity")}=${opts.ringCapacity}${opts.holdMs > 0 ? ` and ${spelling("holdMs")}` : ""} need at least ${Math.ceil(need)} bytes`,
       );
     }
-    const slots = new Float64Array(x.memory.buffer, x.options_ptr(), x.options_count());
-    for (const [k, i] of Object.entries(SLOT)) {
-      const v = opts[k as keyof typeof SLOT];
-      slots[i] = typeof v === "boolean" ? Number(v) : k === "keyMode" ? Number(v === "namespace-pod") : (v as number);
-    }
+    new Float64Array(x.memory.buffer, x.options_ptr(), x.options_count()).set(optionValues(opts));
     const p = x.alloc(program.length);
     new Uint8Array(x.memory.buffer, p, program.length).set(program);
     const rc = x.init(p, program.length);

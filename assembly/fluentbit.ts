@@ -1,0 +1,40 @@
+// Exports of the Fluent Bit build (filter_wasm, Event_Format json). Fluent Bit copies the tag and the record
+// into memory from our `malloc`, NUL-terminated, calls `podprobe_filter` once per record, copies the
+// NUL-terminated result and frees both copies with our `free`. The result lives in the engine's output
+// buffer until the next call. No imports; no SIMD (this build is compiled without it).
+// The generated entry (build/fluent-bit/entry.ts) embeds the rule program and options and calls setup().
+
+import { optionSlots } from "./options";
+import { init, processOne, E_OK } from "./engine";
+import { counters } from "./counters";
+
+let ready = false;
+
+/** Writes the options (f64 slots, assembly/options.ts order) and loads the embedded program. */
+export function setup(program: usize, programLen: usize, options: usize, optionCount: i32): void {
+  memory.copy(optionSlots, options, <usize>optionCount << 3);
+  ready = init(program, programLen) == E_OK;
+}
+
+export function malloc(size: usize): usize {
+  return heap.alloc(size);
+}
+
+export function free(ptr: usize): void {
+  if (ptr != 0) heap.free(ptr);
+}
+
+/** (tag, tag_len, time_sec, time_nsec, record, record_len) -> NUL-terminated JSON record. */
+export function podprobe_filter(tag: usize, tagLen: u32, timeSec: u32, timeNsec: u32, record: usize, recordLen: u32): usize {
+  // the record's time from Fluent Bit is the shipper's clock: it bounds the watermark (max_future_ms)
+  return processOne(record, <usize>recordLen, <f64>timeSec * 1000 + <f64>timeNsec / 1e6);
+}
+
+/** For tests and diagnostics: the counter block (assembly/counters.ts order). */
+export function podprobe_counters(): usize {
+  return counters;
+}
+
+export function podprobe_ready(): bool {
+  return ready;
+}

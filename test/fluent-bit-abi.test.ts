@@ -1,0 +1,121 @@
+// SPEC §9 Fluent Bit: the filter_wasm module, driven from Node exactly as filter_wasm drives it.
+import { spawnSync } from "node:child_process";
+import { readFileSync, mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import binaryen from "binaryen";
+import { describe, expect, test } from "vitest";
+import { COUNTER_NAMES } from "../host/index.js";
+import { FB_WASM, FluentBitFilter } from "./fluent-bit-harness.js";
+import { line, s1, s2raw, T0 } from "./helpers.js";
+
+const C = (name: string) => COUNTER_NAMES.indexOf(name as never);
+
+describe("module shape", () => {
+  const mod = new WebAssembly.Module(readFileSync(FB_WASM));
+  test("imports nothing (no env.abort, no WASI needed)", () => {
+    expect(WebAssembly.Module.imports(mod)).toEqual([]);
+  });
+  test("exports the filter with filter_wasm's signature and exactly one allocator set", () => {
+    const names = WebAssembly.Module.exports(mod).map((e) => e.name);
+    expect(names).toEqual(expect.arrayContaining(["podprobe_filter", "malloc", "free", "memory"]));
+    expect(names.filter((n) => ["__new", "__pin", "__unpin"].includes(n))).toEqual([]);
+    const f = new FluentBitFilter();
+    expect(f.x.podprobe_filter.length).toBe(6);
+    expect(f.x.podprobe_ready()).toBe(1);
+  });
+  test("uses no feature Fluent Bit's WAMR lacks (validates without SIMD, tail calls, GC, memory64)", () => {
+    const m = binaryen.readBinary(readFileSync(FB_WASM));
+    m.setFeatures(binaryen.Features.MVP | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt | binaryen.Features.MutableGlobals | binaryen.Features.NontrappingFPToInt);
+    expect(m.validate()).toBeTruthy();
+    const text = m.emitText();
+    expect(text).not.toMatch(/v128|i8x16|return_call|memory64|struct\.new/);
+    m.dispose();
+  });
+  test("the Node build, by contrast, may use SIMD (one seam, chosen at build time)", () => {
+    const text = readFileSync(fileURLToPath(new URL("../build/podprobe.wat", import.meta.url)), "utf8");
+    expect(text).toMatch(/i8x16/);
+  });
+});
+
+describe("records through the filter", () => {
+  test("a sequence tags the completing record; everything else comes back byte-identical", () => {
+    const f = new FluentBitFilter();
+    const now = T0 + 5000;
+    const recs = [line({ log: "hello", kubernetes: { pod_name: "x" } }), line(s1(0)), line(s2raw(300))];
+    const outs = recs.map((r) => f.call(r, now).toString());
+    expect(outs[0]).toBe(recs[0]);
+    expect(outs[1]).toBe(recs[1]);
+    const tagged = JSON.parse(outs[2]);
+    expect(tagged.podprobe.alerts[0].sequence).toMatchObject({ index: 1, key: "pod-a" });
+    expect(outs[2].startsWith(recs[2].slice(0, -1) + ',"podprobe":')).toBe(true);
+    expect(f.counter(C("matches"))).toBe(1);
+    expect(f.counter(C("alerts"))).toBe(0); // no alert records inside Fluent Bit
+  });
+
+  test("state survives between calls, as with Fluent Bit ≥ 4.1's persistent instance", () => {
+    const f = new FluentBitFilter();
+    f.call(line(s1(0, { pod: "keep" })), T0);
+    for (let i = 0; i < 1000; i++) f.call(line({ n: i }), T0);
+    expect(JSON.parse(f.call(line(s2raw(900, { pod: "keep" })), T0).toString()).podprobe).toBeDefined();
+  });
+
+  test("Event_Format json escapes non-ASCII: escaped records still match and pass unchanged", () => {
+    const f = new FluentBitFilter();
+    const asciiOnly = (s: string) => s.replace(/[\u0080-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+    const a = asciiOnly(line(s1(0, { pod: "caf\u00e9-\u4e2d" })));
+    const b = asciiOnly(line(s2raw(100, { pod: "caf\u00e9-\u4e2d" })));
+    expect(f.call(a, T0).toString()).toBe(a);
+    const out = JSON.parse(f.call(b, T0).toString());
+    expect(out.podprobe.alerts[0].sequence.key).toBe("caf\u00e9-\u4e2d");
+  });
+
+  test("bad input comes back byte-identical, never empty or NULL", () => {
+    const f = new FluentBitFilter();
+    for (const bad of ["{", "[1]", '{"a":"\\x"}', "x".repeat(5000), '{"a":' + "[".repeat(200) + "]".repeat(200) + "}"]) {
+      expect(f.call(bad, T0).toString()).toBe(bad);
+    }
+    expect(f.call("", T0).toString()).toBe("{}");
+    expect(f.counter(C("invalid"))).toBe(5);
+  });
+
+  test("records over max_record_bytes pass through", () => {
+    const f = new FluentBitFilter();
+    const big = JSON.stringify({ ...s1(0), pad: "p".repeat(1_100_000) });
+    expect(f.call(big, T0).equals(Buffer.from(big))).toBe(true);
+    expect(f.counter(C("oversize"))).toBe(1);
+  });
+
+  test("memory stays flat over 10^5 records (every call's memory is freed)", () => {
+    const f = new FluentBitFilter();
+    const recs = [line({ log: "a".repeat(200) }), line(s1(0)), line(s2raw(100)), "{bad", line({ big: "b".repeat(3000) })];
+    for (let i = 0; i < 10_000; i++) f.call(recs[i % recs.length], T0 + i);
+    const warm = f.memoryBytes();
+    for (let i = 0; i < 100_000; i++) f.call(recs[i % recs.length].replace('"a-100"', `"a-${i}"`), T0 + 10_000 + i);
+    expect(f.memoryBytes()).toBe(warm);
+    expect(f.counter(C("records_in"))).toBe(110_000);
+  });
+
+  test("the record's Fluent Bit time bounds the watermark (max_future_ms)", () => {
+    const f = new FluentBitFilter();
+    f.call(line(s1(365 * 24 * 3600 * 1000, { pod: "future" })), T0); // a year ahead of the shipper clock
+    f.call(line(s1(0)), T0);
+    expect(JSON.parse(f.call(line(s2raw(100)), T0).toString()).podprobe).toBeDefined();
+    expect(f.counter(C("late"))).toBe(0);
+  });
+});
+
+const fluentBit = spawnSync("sh", ["-c", "command -v fluent-bit"], { encoding: "utf8" }).stdout.trim();
+describe.skipIf(!fluentBit)(`a real fluent-bit binary${fluentBit ? "" : " (skipped: no fluent-bit on PATH)"}`, () => {
+  test("runs the example config on a sample file and tags the sequence", () => {
+    const dir = mkdtempSync(join(tmpdir(), "podprobe-fb-"));
+    const input = join(dir, "in.ndjson");
+    writeFileSync(input, [line(s1(0)), line(s2raw(300))].join("\n") + "\n");
+    const conf = join(dir, "fluent-bit.conf");
+    writeFileSync(conf, `[SERVICE]\n    Flush 1\n[INPUT]\n    Name tail\n    Path ${input}\n    Parser json\n    Read_from_Head on\n    Exit_On_Eof on\n[FILTER]\n    Name wasm\n    Match *\n    Event_Format json\n    WASM_Path ${FB_WASM}\n    Function_Name podprobe_filter\n    Accessible_Paths ${dir}\n[OUTPUT]\n    Name stdout\n    Match *\n    Format json_lines\n`);
+    const r = spawnSync(fluentBit, ["-c", conf, "-R", fileURLToPath(new URL("../examples/fluent-bit/parsers.conf", import.meta.url))], { encoding: "utf8", timeout: 30_000 });
+    expect(existsSync(FB_WASM)).toBe(true);
+    expect(r.stdout).toContain('"podprobe"');
+  });
+});
