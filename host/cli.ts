@@ -7,10 +7,15 @@ import { once } from "node:events";
 import { createCorrelator, type Correlator } from "./correlator.js";
 import { OPTION_SPECS, OptionError, optionsFromConfig, snake, type CorrelatorOptions } from "./options.js";
 import { runDemo } from "./demo.js";
+import { serve, type ServeOptions } from "./serve/index.js";
+import { AddressError } from "./serve/address.js";
 
 const USAGE = `usage: podprobe [options] < in.ndjson > out.ndjson
        podprobe key [options] < in.ndjson      one line per record: its correlation key, or empty
        podprobe demo                           run on the bundled sample stream and explain what it found
+       podprobe serve --listen ADDR --forward ADDR [--metrics HOST:PORT] [options]
+                                               Vector sidecar: tcp://host:port or unix:///path on both sides
+                                               (socket mode), or http://host:port on both (HTTP mode)
 
 options:
   --config FILE            JSON file of options in snake_case (flags below win over it)
@@ -19,6 +24,8 @@ options:
   --maxspan-ms N           --max-state-bytes N  --max-keys N       --ring-capacity N
   --max-record-bytes N     --max-summary-bytes N                   --batch-bytes N
   --no-alerts              do not write alert records
+  --max-inflight-bytes N   serve: bytes queued or in flight before inputs are paused (socket) or 503 (HTTP)
+  --retry-timeout-ms N     serve, HTTP mode: how long a batch is retried downstream before 503 upstream
   --stats                  one JSON line of counters on stderr at exit
   -h, --help               -v, --version`;
 
@@ -33,6 +40,11 @@ function parse(argv: string[]) {
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
     "no-alerts": { type: "boolean" },
+    listen: { type: "string" },
+    forward: { type: "string" },
+    metrics: { type: "string" },
+    "max-inflight-bytes": { type: "string" },
+    "retry-timeout-ms": { type: "string" },
   };
   for (const [name, spec] of Object.entries(OPTION_SPECS)) if (spec.kind !== "bool") flags[kebab(name)] = { type: "string" };
   let parsed;
@@ -69,10 +81,24 @@ function parse(argv: string[]) {
   }
   const spelling = (k: string) => (fromFlags.has(k) ? `--${kebab(k)}` : snake(k));
   const [command, ...extra] = parsed.positionals;
-  if (extra.length > 0 || (command !== undefined && !["key", "demo"].includes(command))) {
+  if (extra.length > 0 || (command !== undefined && !["key", "demo", "serve"].includes(command))) {
     throw new UsageError(`unknown command: ${parsed.positionals.join(" ")}`);
   }
-  return { command, opts, spelling, stats: v.stats === true, help: v.help === true, version: v.version === true };
+  const int = (flag: string) => {
+    const raw = v[flag];
+    if (typeof raw !== "string") return undefined;
+    const n = Number(raw);
+    if (raw.trim() === "" || !Number.isInteger(n)) throw new OptionError(`--${flag}`, raw, "expected an integer");
+    return n;
+  };
+  const serveFlags = ["listen", "forward", "metrics", "max-inflight-bytes", "retry-timeout-ms"].filter((f) => v[f] !== undefined);
+  if (command !== "serve" && serveFlags.length) throw new UsageError(`--${serveFlags[0]} is for podprobe serve`);
+  let serveOpts: ServeOptions | undefined;
+  if (command === "serve") {
+    if (typeof v.listen !== "string" || typeof v.forward !== "string") throw new UsageError("serve needs --listen and --forward");
+    serveOpts = { listen: v.listen, forward: v.forward, metrics: v.metrics as string | undefined, maxInflightBytes: int("max-inflight-bytes"), retryTimeoutMs: int("retry-timeout-ms") };
+  }
+  return { command, opts, spelling, serveOpts, stats: v.stats === true, help: v.help === true, version: v.version === true };
 }
 
 async function pump(c: Correlator, mode: "tag" | "key", progress: boolean): Promise<void> {
@@ -129,6 +155,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`podprobe ${pkg.version}\n`);
     return 0;
   }
+  if (args.serveOpts) return runServe(args.serveOpts, args.opts as CorrelatorOptions, args.spelling, args.stats);
   let c: Correlator;
   try {
     if (args.command === "demo") return runDemo(args.opts as CorrelatorOptions);
@@ -149,4 +176,30 @@ export async function main(argv: string[]): Promise<number> {
     if (args.stats) process.stderr.write(JSON.stringify(c.stats()) + "\n");
   }
   return 0;
+}
+
+/** Runs the sidecar until SIGTERM or SIGINT: then stops accepting, flushes held records and exits 0. */
+async function runServe(s: ServeOptions, opts: CorrelatorOptions, spelling: (k: string) => string, stats: boolean): Promise<number> {
+  let running;
+  try {
+    running = await serve({ ...s, log: (l) => process.stderr.write(l + "\n") }, opts, spelling);
+  } catch (e) {
+    if (e instanceof OptionError || e instanceof AddressError) {
+      process.stderr.write(`podprobe: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`podprobe: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const signal = await new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  process.stderr.write(`podprobe serve: ${signal}: flushing\n`);
+  const ok = await running.shutdown(10_000);
+  if (stats) process.stderr.write(JSON.stringify(running.correlator.stats()) + "\n");
+  if (!ok) process.stderr.write("podprobe serve: downstream did not take everything before the timeout\n");
+  // anything still open (a client that never closed) must not keep the process alive after the flush
+  setTimeout(() => process.exit(ok ? 0 : 1), 200).unref();
+  return ok ? 0 : 1;
 }

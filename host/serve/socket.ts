@@ -1,0 +1,74 @@
+// Socket mode: accepts Vector `socket` sinks (tcp or unix; codec json, newline_delimited framing) and writes
+// to a Vector `socket` source. All connections share one correlator (one state for every stream); each has
+// its own line framing. When the way downstream backs up, every input is paused until it drains.
+
+import { createServer, type Server, type Socket } from "node:net";
+import { unlinkSync, existsSync } from "node:fs";
+import type { Correlator } from "../correlator.js";
+import type { Address } from "./address.js";
+import { Forwarder } from "./forwarder.js";
+import { LineSplitter } from "./lines.js";
+
+export interface SocketMode {
+  server: Server;
+  forwarder: Forwarder;
+  connections: Map<Socket, () => void>;
+  /** Stop accepting, take what is in flight, flush held records and everything queued. */
+  shutdown(timeoutMs: number): Promise<boolean>;
+}
+
+export function startSocketMode(c: Correlator, listen: Extract<Address, { kind: "tcp" | "unix" }>, forward: Extract<Address, { kind: "tcp" | "unix" }>, maxQueueBytes: number): Promise<SocketMode> {
+  const forwarder = new Forwarder(forward, { maxQueueBytes });
+  // each open connection and what to do when it ends (its last partial line still goes through)
+  const connections = new Map<Socket, () => void>();
+  const pauseAll = () => connections.forEach((_, s) => s.pause());
+  forwarder.on("drained", () => connections.forEach((_, s) => s.resume()));
+
+  const server = createServer((sock) => {
+    const lines = new LineSplitter();
+    sock.on("data", (chunk: Buffer) => {
+      const whole = lines.push(chunk);
+      if (whole.length) forwarder.send(c.write(whole));
+      if (forwarder.full) pauseAll();
+    });
+    const finish = () => {
+      if (!connections.delete(sock)) return;
+      const rest = lines.end();
+      if (rest.length) forwarder.send(c.write(rest));
+    };
+    connections.set(sock, finish);
+    sock.on("end", finish);
+    sock.on("close", finish);
+    sock.on("error", () => {});
+    if (forwarder.full) sock.pause();
+  });
+
+  const timer = c.options.holdMs > 0 ? setInterval(() => forwarder.send(c.advance(Date.now())), Math.max(10, Math.min(250, c.options.holdMs / 2))) : undefined;
+
+  const shutdown = async (timeoutMs: number) => {
+    if (timer) clearInterval(timer);
+    // stop accepting; read what connected clients still send for a moment, then close them
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    const grace = Date.now() + Math.min(1000, timeoutMs / 4);
+    connections.forEach((_, s) => s.resume());
+    while (connections.size > 0 && Date.now() < grace) await new Promise((r) => setTimeout(r, 10));
+    for (const [s, finish] of [...connections]) {
+      finish();
+      s.destroy();
+    }
+    await closed;
+    forwarder.send(c.end());
+    const ok = await forwarder.flush(timeoutMs);
+    forwarder.close();
+    return ok;
+  };
+
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    const ready = () => resolve({ server, forwarder, connections, shutdown });
+    if (listen.kind === "unix") {
+      if (existsSync(listen.path)) unlinkSync(listen.path);
+      server.listen(listen.path, ready);
+    } else server.listen(listen.port, listen.host, ready);
+  });
+}

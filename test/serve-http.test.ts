@@ -1,0 +1,88 @@
+// SPEC §9 Vector, HTTP mode: Vector's http sink → podprobe → Vector's http_server source; a batch is answered
+// 2xx only after downstream accepted it, so with acknowledgements delivery is at-least-once end to end.
+import { afterEach, expect, test } from "vitest";
+import { serve, type Serving } from "../host/serve/index.js";
+import { line, s1, s2raw, T0, SMALL } from "./helpers.js";
+import { HttpSource, httpSink } from "./serve-helpers.js";
+
+const opts = { ...SMALL, clock: () => T0 + 10_000 };
+let running: Serving | undefined;
+afterEach(async () => {
+  await running?.shutdown(1000);
+  running = undefined;
+});
+
+test("a batch round-trips tagged and is answered 200 after downstream took it", async () => {
+  const down = await new HttpSource().start();
+  running = await serve({ listen: "http://127.0.0.1:0", forward: down.url }, opts);
+  const status = await httpSink(running.address() + "/", [line({ a: 1 }), line(s1(0)), line(s2raw(100))]);
+  expect(status).toBe(200);
+  expect(down.lines).toHaveLength(4);
+  expect(JSON.parse(down.lines[2]).podprobe.alerts).toHaveLength(1);
+  await down.stop();
+});
+
+test("downstream killed and restarted mid-stream: nothing acknowledged is lost", async () => {
+  const down = await new HttpSource().start();
+  const port = down.port;
+  running = await serve({ listen: "http://127.0.0.1:0", forward: down.url, retryTimeoutMs: 400 }, opts);
+  const acked: number[] = [];
+  const send = async (i: number) => {
+    const status = await httpSink(running!.address() + "/", [line({ batch: i, k: 0 }), line({ batch: i, k: 1 })]);
+    if (status === 200) acked.push(i);
+    return status;
+  };
+  for (let i = 0; i < 5; i++) expect(await send(i)).toBe(200);
+  await down.stop();
+  // while it is down: retried with backoff, then 503 so that Vector retries the batch
+  expect(await send(5)).toBe(503);
+  const again = await new HttpSource().start(port);
+  // once it is back, batches are accepted again
+  const late = send(6);
+  expect(await late).toBe(200);
+  for (let i = 7; i < 10; i++) expect(await send(i)).toBe(200);
+  const delivered = new Set([...down.lines, ...again.lines].map((l) => JSON.parse(l).batch));
+  for (const i of acked) expect(delivered.has(i)).toBe(true);
+  expect(acked).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9]);
+  await again.stop();
+});
+
+test("a downstream outage shorter than the retry timeout is invisible upstream", async () => {
+  const down = await new HttpSource().start();
+  running = await serve({ listen: "http://127.0.0.1:0", forward: down.url, retryTimeoutMs: 5000 }, opts);
+  down.mode = "fail";
+  setTimeout(() => (down.mode = "ok"), 300);
+  expect(await httpSink(running.address() + "/", [line({ x: 1 })])).toBe(200);
+  expect(down.lines).toEqual([line({ x: 1 })]);
+  await down.stop();
+});
+
+test("bytes in flight are capped: beyond the cap, 503 at once", async () => {
+  const down = await new HttpSource().start();
+  down.mode = "fail";
+  running = await serve({ listen: "http://127.0.0.1:0", forward: down.url, maxInflightBytes: 4096, retryTimeoutMs: 1000 }, opts);
+  const big = Array.from({ length: 30 }, (_, i) => line({ i, pad: "p".repeat(100) }));
+  const first = httpSink(running.address() + "/", big);
+  await new Promise((r) => setTimeout(r, 50));
+  const t = Date.now();
+  expect(await httpSink(running.address() + "/", big)).toBe(503);
+  expect(Date.now() - t).toBeLessThan(500);
+  expect(await first).toBe(503);
+  await down.stop();
+});
+
+test("metrics: the counters as Prometheus text", async () => {
+  const down = await new HttpSource().start();
+  running = await serve({ listen: "http://127.0.0.1:0", forward: down.url, metrics: "127.0.0.1:0" }, opts);
+  await httpSink(running.address() + "/", [line(s1(0)), line(s2raw(100))]);
+  const text = await (await fetch(running.metricsAddress!())).text();
+  expect(text).toMatch(/^podprobe_records_in 2$/m);
+  expect(text).toMatch(/^podprobe_matches 1$/m);
+  expect(text).toMatch(/^# TYPE podprobe_state_bytes gauge$/m);
+  expect(text).toMatch(/^podprobe_http_batches 1$/m);
+  await down.stop();
+});
+
+test("hold_ms is refused in HTTP mode (acknowledgements would not cover held records)", async () => {
+  await expect(serve({ listen: "http://127.0.0.1:0", forward: "http://127.0.0.1:1/" }, { ...opts, holdMs: 100 })).rejects.toThrow(/holdMs.*HTTP mode/);
+});
