@@ -6,8 +6,11 @@
 // ("authorization.k8s.io/decision" ≡ "authorization_k8s_io/decision").
 //
 // node (NODE bytes):  parent u32 | segment ptr u32 | segment len u32 | leaf path u32 (NONE) |
-//                     second leaf path u32 | flags u32 (1 = has children, 2 = underscore children)
-// child index: open addressing on hash(parent, segment) → node + 1
+//                     second leaf path u32 | flags u32 (1 = has children, 2 = underscore children) |
+//                     (unused) u32 | next sibling in bucket u32 | segment's first 8 bytes u64 (zero-padded) |
+//                     16 bucket heads u32: children chained by (length + first byte) & 15
+// A key segment is found in its bucket by length and first 8 bytes (one u64 compare), the rest compared only
+// on a hit: most keys of ordinary records are rejected after a load or two.
 
 import { decodeString } from "./strings";
 
@@ -16,9 +19,7 @@ import { decodeString } from "./strings";
 // @ts-ignore: decorator
 @inline const MAX_NODES: u32 = 1024;
 // @ts-ignore: decorator
-@inline const NODE: usize = 24;
-// @ts-ignore: decorator
-@inline const BUCKETS: u32 = 4096;
+@inline const NODE: usize = 40 + 16 * 4;
 // @ts-ignore: decorator
 @inline const KEY_SCRATCH_CAP: usize = 1024;
 export const NO_NODE: u32 = 0xFFFFFFFF;
@@ -31,7 +32,6 @@ export const ROOT: u32 = 0;
 export let pathCount: i32 = 0;
 let nodeCount: u32 = 1;
 const nodes: usize = heap.alloc(<usize>MAX_NODES * NODE);
-const buckets: usize = heap.alloc(<usize>BUCKETS * 4);
 const keyScratch: usize = heap.alloc(KEY_SCRATCH_CAP + 16);
 const underscoreScratch: usize = heap.alloc(KEY_SCRATCH_CAP + 16);
 
@@ -39,42 +39,56 @@ const underscoreScratch: usize = heap.alloc(KEY_SCRATCH_CAP + 16);
   return nodes + <usize>n * NODE;
 }
 
-@inline function segHash(parent: u32, p: usize, n: usize): u32 {
-  let h: u32 = 0x811C9DC5 ^ (parent * 0x9E3779B1);
-  for (let i: usize = 0; i < n; i++) h = (h ^ <u32>load<u8>(p + i)) * 0x01000193;
-  return h ^ (h >> 15);
+/** The first 8 bytes of [p, p+len), zero-padded (reads 8 bytes: callers keep 8 bytes of slack after keys). */
+@inline function prefix8(p: usize, len: usize): u64 {
+  const v = load<u64>(p);
+  return len >= 8 ? v : v & ((<u64>1 << (<u64>len << 3)) - 1);
 }
 
-function segEquals(n: u32, p: usize, len: usize): bool {
-  const row = node(n);
-  if (<usize>load<u32>(row, 8) != len) return false;
-  const s = <usize>load<u32>(row, 4);
-  for (let i: usize = 0; i < len; i++) if (load<u8>(s + i) != load<u8>(p + i)) return false;
-  return true;
+@inline function bucket(head: u64, len: usize): usize {
+  return ((len + <usize>(head & 0xFF)) & 15) << 2;
 }
 
 /** The child of parent with segment [p, p+len), or NO_NODE. */
 function child(parent: u32, p: usize, len: usize): u32 {
-  let b = segHash(parent, p, len) & (BUCKETS - 1);
-  while (true) {
-    const v = load<u32>(buckets + <usize>b * 4);
-    if (v == 0) return NO_NODE;
-    const c = v - 1;
-    if (load<u32>(node(c)) == parent && segEquals(c, p, len)) return c;
-    b = (b + 1) & (BUCKETS - 1);
+  const head = prefix8(p, len);
+  let c = load<u32>(node(parent) + 40 + bucket(head, len));
+  while (c != NO_NODE) {
+    const row = node(c);
+    if (load<u64>(row, 32) == head && <usize>load<u32>(row, 8) == len) {
+      if (len <= 8) return c;
+      const s = <usize>load<u32>(row, 4);
+      let i: usize = 8;
+      while (i < len && load<u8>(s + i) == load<u8>(p + i)) i++;
+      if (i == len) return c;
+    }
+    c = load<u32>(row, 28);
   }
+  return NO_NODE;
 }
 
 /** Empties the trie (before a program is loaded). */
 export function resetPaths(): void {
-  memory.fill(buckets, 0, <usize>BUCKETS * 4);
   nodeCount = 1;
-  const r = node(ROOT);
-  store<u32>(r, NO_NODE);
-  store<u32>(r, NO_NODE, 12);
-  store<u32>(r, NO_NODE, 16);
-  store<u32>(r, 0, 20);
+  initNode(ROOT, NO_NODE, 0, 0);
   pathCount = 0;
+}
+
+function initNode(n: u32, parent: u32, p: usize, len: usize): void {
+  const row = node(n);
+  store<u32>(row, parent);
+  store<u32>(row, <u32>p, 4);
+  store<u32>(row, <u32>len, 8);
+  store<u32>(row, NO_NODE, 12);
+  store<u32>(row, NO_NODE, 16);
+  store<u32>(row, 0, 20);
+  store<u32>(row, NO_NODE, 24);
+  store<u32>(row, NO_NODE, 28);
+  for (let b: usize = 0; b < 16; b++) store<u32>(row + 40 + (b << 2), NO_NODE);
+  // the segment's first bytes, without reading past it (program strings have no slack guarantee)
+  let head: u64 = 0;
+  for (let i: usize = 0; i < len && i < 8; i++) head |= (<u64>load<u8>(p + i)) << (<u64>i << 3);
+  store<u64>(row, head, 32);
 }
 
 function addChild(parent: u32, p: usize, len: usize): u32 {
@@ -82,17 +96,12 @@ function addChild(parent: u32, p: usize, len: usize): u32 {
   if (found != NO_NODE) return found;
   if (nodeCount >= MAX_NODES) return NO_NODE;
   const c = nodeCount++;
-  const row = node(c);
-  store<u32>(row, parent);
-  store<u32>(row, <u32>p, 4);
-  store<u32>(row, <u32>len, 8);
-  store<u32>(row, NO_NODE, 12);
-  store<u32>(row, NO_NODE, 16);
-  store<u32>(row, 0, 20);
-  store<u32>(node(parent), load<u32>(node(parent), 20) | HAS_CHILDREN, 20);
-  let b = segHash(parent, p, len) & (BUCKETS - 1);
-  while (load<u32>(buckets + <usize>b * 4) != 0) b = (b + 1) & (BUCKETS - 1);
-  store<u32>(buckets + <usize>b * 4, c + 1);
+  initNode(c, parent, p, len);
+  const pr = node(parent);
+  store<u32>(pr, load<u32>(pr, 20) | HAS_CHILDREN, 20);
+  const slot = pr + 40 + bucket(load<u64>(node(c), 32), len);
+  store<u32>(node(c), load<u32>(slot), 28);
+  store<u32>(slot, c);
   return c;
 }
 

@@ -77,7 +77,7 @@ function utf8Seq(p: usize, end: usize, c: u32): usize {
 }
 
 /** p is just after the opening quote. Returns the position after the closing quote, or ERR. */
-function parseString(p: usize, end: usize): usize {
+@inline function parseString(p: usize, end: usize): usize {
   let esc = false;
   while (true) {
     p = nextSpecial(p, end);
@@ -213,11 +213,12 @@ function parseObject(p: usize, end: usize, depth: i32, at: u32): usize {
     if (p >= end || load<u8>(p) != 0x3A) return ERR;
     p = skipWs(p + 1, end);
     if (at == NO_NODE) {
-      p = parseValue(p, end, depth, NO_NODE);
+      // most values of ordinary records are strings: skip the dispatch
+      p = p < end && load<u8>(p) == 0x22 ? parseString(p + 1, end) : parseValue(p, end, depth, NO_NODE);
     } else {
       const n = walkKey(at, k, kn, kesc);
       if (n == NO_NODE) {
-        p = parseValue(p, end, depth, NO_NODE);
+        p = p < end && load<u8>(p) == 0x22 ? parseString(p + 1, end) : parseValue(p, end, depth, NO_NODE);
       } else {
         const v = p;
         p = parseValue(p, end, depth, hasChildren(n) ? n : NO_NODE);

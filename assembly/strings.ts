@@ -17,7 +17,7 @@
 }
 
 /** Position of the first special byte in [p, end), or end. */
-export function nextSpecial(p: usize, end: usize): usize {
+@inline export function nextSpecial(p: usize, end: usize): usize {
   if (ASC_FEATURE_SIMD) {
     const q = i8x16.splat(<i8>QUOTE);
     const b = i8x16.splat(<i8>BACKSLASH);

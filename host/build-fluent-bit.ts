@@ -26,7 +26,7 @@ export function entrySource(program: Uint8Array, opts: ResolvedOptions): string 
 import { setup } from "../../assembly/fluentbit";
 export { podprobe_filter, malloc, free, podprobe_counters, podprobe_ready } from "../../assembly/fluentbit";
 
-const PROGRAM = memory.data<u8>([${Array.from(program).join(",")}]);
+const PROGRAM = memory.data<u8>([${[...Array.from(program), ...new Array(16).fill(0)].join(",")}]);
 const OPTIONS = memory.data<f64>([${slots.map((v) => v.toFixed(1)).join(",")}]);
 setup(PROGRAM, ${program.length}, OPTIONS, ${slots.length});
 `;

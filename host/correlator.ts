@@ -30,6 +30,8 @@ export interface Correlator {
    */
   keys(chunk: Uint8Array | string, final?: boolean): Buffer;
   stats(): Stats;
+  /** Bytes of the engine's linear memory (state tables are allocated up front, plus I/O buffers). */
+  memoryBytes(): number;
   readonly options: ResolvedOptions;
 }
 
@@ -83,5 +85,6 @@ export function createCorrelator(options: CreateOptions = {}, spelling: (camelKe
     },
     keys: (chunk, final = false) => keyer.push(bytesOf(chunk), final),
     stats: () => engine.stats(opts.maxStateBytes),
+    memoryBytes: () => engine.memoryBytes(),
   };
 }

@@ -92,7 +92,7 @@ export class Engine {
       );
     }
     new Float64Array(x.memory.buffer, x.options_ptr(), x.options_count()).set(optionValues(opts));
-    const p = x.alloc(program.length);
+    const p = x.alloc(program.length + 16); // slack: the engine loads path strings a word at a time
     new Uint8Array(x.memory.buffer, p, program.length).set(program);
     const rc = x.init(p, program.length);
     if (rc !== 0) throw new Error(`engine init: ${INIT_ERRORS[rc] ?? `error ${rc}`}`);

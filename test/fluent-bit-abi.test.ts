@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
 import { describe, expect, test } from "vitest";
 import { COUNTER_NAMES } from "../host/index.js";
-import { FB_WASM, FluentBitFilter } from "./fluent-bit-harness.js";
+import { FB_WASM, FluentBitFilter } from "../host/fluent-bit-driver.js";
 import { line, s1, s2raw, T0 } from "./helpers.js";
 
 const C = (name: string) => COUNTER_NAMES.indexOf(name as never);

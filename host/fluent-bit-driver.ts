@@ -2,10 +2,12 @@
 // instantiate with no imports, copy tag and record NUL-terminated into memory from the module's malloc,
 // call the function with (tag, tag_len, time_sec, time_nsec, record, record_len), validate and copy the
 // NUL-terminated result, then free both copies.
+// (Used by the ABI tests and by the bench's fluent_bit_abi case.)
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { wasmPath } from "./engine.js";
+import { COUNTER_NAMES } from "./counters.js";
 
-export const FB_WASM = fileURLToPath(new URL("../build/podprobe-fluent-bit.wasm", import.meta.url));
+export const FB_WASM = wasmPath("podprobe-fluent-bit.wasm");
 
 interface FbExports {
   memory: WebAssembly.Memory;
@@ -50,7 +52,7 @@ export class FluentBitFilter {
   }
 
   counter(i: number): number {
-    return Number(new BigUint64Array(this.x.memory.buffer, this.x.podprobe_counters(), 20)[i]);
+    return Number(new BigUint64Array(this.x.memory.buffer, this.x.podprobe_counters(), COUNTER_NAMES.length)[i]);
   }
 
   memoryBytes(): number {

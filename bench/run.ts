@@ -1,0 +1,229 @@
+// `npm run bench` (SPEC §11): one process, deterministic corpora, a human table (or --json), --quick for a
+// run under two minutes. Before any number is reported, both JavaScript baselines must produce output
+// byte-identical to podprobe's on the corpus.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync, openSync, closeSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createCorrelator } from "../host/index.js";
+import { SEED_RULE } from "../host/rule.js";
+import { createBaseline } from "./baseline.js";
+import { buildCorpus, corpusClock, type CorpusOptions } from "./corpus.js";
+import { FluentBitFilter } from "../host/fluent-bit-driver.js";
+import { cpus } from "node:os";
+
+const { values: args } = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "boolean" }, mb: { type: "string" } } });
+const quick = args.quick === true;
+const MB = Number(args.mb ?? (quick ? 16 : 100));
+const REPEAT = quick ? 1 : 3;
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const log = (s: string) => {
+  if (!args.json) process.stderr.write(s + "\n");
+};
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+function timeIt(fn: () => void, repeat = REPEAT): number {
+  const ts: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const t = process.hrtime.bigint();
+    fn();
+    ts.push(Number(process.hrtime.bigint() - t) / 1e9);
+  }
+  return median(ts);
+}
+
+const countLines = (b: Buffer) => {
+  let n = 0;
+  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+  return n;
+};
+
+interface Case {
+  mb_per_s: number;
+  records_per_s: number;
+  ns_per_record: number;
+  seconds: number;
+}
+const caseOf = (bytes: number, records: number, s: number): Case => ({ mb_per_s: bytes / 1e6 / s, records_per_s: records / s, ns_per_record: (s * 1e9) / records, seconds: s });
+
+/** podprobe's library over a corpus in 1 MiB chunks; returns the output of the last run. */
+function runEngine(corpus: Buffer, nowMs: number, opts = {}) {
+  let out: Buffer = Buffer.alloc(0);
+  let stats;
+  let memory = 0;
+  const s = timeIt(() => {
+    const c = createCorrelator({ clock: () => nowMs, ...opts });
+    const parts: Buffer[] = [];
+    for (let i = 0; i < corpus.length; i += 1 << 20) parts.push(c.write(corpus.subarray(i, i + (1 << 20))));
+    parts.push(c.end());
+    out = Buffer.concat(parts);
+    stats = c.stats();
+    memory = c.memoryBytes();
+  });
+  return { s, out, stats: stats!, memory };
+}
+
+function runBaseline(corpus: Buffer, nowMs: number, prefilter: boolean) {
+  let out = "";
+  const s = timeIt(() => {
+    const p = createBaseline({ rule: SEED_RULE, nowMs, prefilter });
+    const lines = corpus.toString("utf8").split("\n");
+    if (lines[lines.length - 1] === "") lines.pop();
+    const o: string[] = [];
+    for (const l of lines) p(l, o);
+    out = o.join("\n") + "\n";
+  });
+  return { s, out };
+}
+
+function assertIdentical(name: string, engine: Buffer, other: string): void {
+  const b = Buffer.from(other);
+  if (b.equals(engine)) return;
+  const a = engine.toString("utf8").split("\n");
+  const o = other.split("\n");
+  const i = a.findIndex((l, k) => l !== o[k]);
+  process.stderr.write(`bench: ${name} output differs from podprobe's at line ${i + 1}:\n  podprobe: ${a[i]?.slice(0, 400)}\n  ${name}: ${o[i]?.slice(0, 400)}\n`);
+  process.exit(1);
+}
+
+function main() {
+  const started = Date.now();
+  log(`podprobe bench${quick ? " --quick" : ""}: building a ${MB} MB mixed corpus (fixed seed)…`);
+  const corpus = buildCorpus({ bytes: MB * 1e6, seed: 1 });
+  const records = countLines(corpus);
+  const nowMs = corpusClock(corpus);
+  const dir = root + "build/bench/";
+  mkdirSync(dir, { recursive: true });
+  const corpusFile = dir + "corpus.ndjson";
+  writeFileSync(corpusFile, corpus);
+
+  log("engine…");
+  const engine = runEngine(corpus, nowMs);
+  log("js_naive and js_prefilter (and their byte-identity with podprobe)…");
+  const naive = runBaseline(corpus, nowMs, false);
+  assertIdentical("js_naive", engine.out, naive.out);
+  const pre = runBaseline(corpus, nowMs, true);
+  assertIdentical("js_prefilter", engine.out, pre.out);
+
+  log("cli (file → /dev/null)…");
+  const cliS = timeIt(() => {
+    const fd = openSync(corpusFile, "r");
+    const r = spawnSync(process.execPath, [root + "bin/podprobe.js"], { stdio: [fd, "ignore", "inherit"] });
+    closeSync(fd);
+    if (r.status !== 0) throw new Error("cli failed");
+  });
+
+  log("fluent_bit_abi (per record, as filter_wasm calls it)…");
+  const fbLimit = quick ? 50_000 : 200_000;
+  const lines = corpus.toString("utf8").split("\n").slice(0, fbLimit).map((l) => Buffer.from(l));
+  const fbBytes = lines.reduce((a, l) => a + l.length + 1, 0);
+  const fbS = timeIt(() => {
+    const f = new FluentBitFilter();
+    for (const l of lines) f.call(l, nowMs);
+  });
+
+  log("empty-batch call overhead…");
+  const c0 = createCorrelator({ clock: () => nowMs, maxKeys: 1024, maxStateBytes: 4 << 20 });
+  const calls = 100_000;
+  const emptyS = timeIt(() => {
+    for (let i = 0; i < calls; i++) c0.advance(nowMs);
+  });
+
+  log("flood: distinct pods vs the same records over 400 pods…");
+  const floodPods = quick ? 100_000 : 1_000_000;
+  const allCand = (o: CorpusOptions) => buildCorpus({ records: floodPods, allCandidates: true, seed: 2, ...o });
+  const normalAll = allCand({});
+  const floodAll = allCand({ distinctPods: true });
+  const nowAll = corpusClock(normalAll);
+  // lateness wide enough that the watermark does not free the flood: eviction must hold the line
+  const floodOpts = { latenessMs: 86_400_000 };
+  const normalRun = runEngine(normalAll, nowAll, floodOpts);
+  const floodRun = runEngine(floodAll, corpusClock(floodAll), floodOpts);
+
+  log("scaling: candidate share, distinct pods…");
+  const scaleMb = quick ? 4 : 20;
+  const byShare = [0, 0.01, 0.1, 0.5, 1].map((share) => {
+    const processShare = Math.max(0.04, share);
+    const cs = share === 1 ? buildCorpus({ bytes: scaleMb * 1e6, allCandidates: true, seed: 3 }) : buildCorpus({ bytes: scaleMb * 1e6, processShare, candidateShare: share / processShare, seed: 3 });
+    const run = runEngine(cs, corpusClock(cs));
+    return { candidate_fraction: run.stats.candidates_stage1 / run.stats.records_in, mb_per_s: cs.length / 1e6 / run.s };
+  });
+  const byPods = (quick ? [1_000, 10_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000]).map((pods) => {
+    const cs = pods === floodPods ? floodAll : allCand({ distinctPods: false, pods });
+    const run = pods === floodPods ? floodRun : runEngine(cs, corpusClock(cs), floodOpts);
+    return { pods, state_bytes: run.stats.state_bytes, keys_evicted: run.stats.keys_evicted, mb_per_s: cs.length / 1e6 / run.s };
+  });
+
+  const cases = {
+    engine: caseOf(corpus.length, records, engine.s),
+    cli: caseOf(corpus.length, records, cliS),
+    fluent_bit_abi: caseOf(fbBytes, lines.length, fbS),
+    js_naive: caseOf(corpus.length, records, naive.s),
+    js_prefilter: caseOf(corpus.length, records, pre.s),
+  };
+  const flood = {
+    distinct_pods: floodPods,
+    throughput_ratio: floodAll.length / floodRun.s / (normalAll.length / normalRun.s),
+    state_bytes: floodRun.stats.state_bytes,
+    max_state_bytes: floodRun.stats.max_state_bytes,
+    keys_evicted: floodRun.stats.keys_evicted,
+    mb_per_s: floodAll.length / 1e6 / floodRun.s,
+    baseline_mb_per_s: normalAll.length / 1e6 / normalRun.s,
+  };
+  const targets = {
+    engine_vs_js_naive: { want: ">= 10x", got: cases.engine.mb_per_s / cases.js_naive.mb_per_s },
+    engine_vs_js_prefilter: { want: ">= 2x", got: cases.engine.mb_per_s / cases.js_prefilter.mb_per_s },
+    engine_gb_per_s: { want: ">= 1", got: cases.engine.mb_per_s / 1000 },
+    cli_mb_per_s: { want: ">= 400", got: cases.cli.mb_per_s },
+    flood_throughput_ratio: { want: ">= 0.8", got: flood.throughput_ratio },
+    flood_state_within_cap: { want: "true", got: flood.state_bytes <= flood.max_state_bytes ? 1 : 0 },
+  };
+  const met = (k: keyof typeof targets) => {
+    const t = targets[k];
+    const n = Number(t.want.replace(/[^\d.]/g, "")) || 1;
+    return t.got >= n;
+  };
+  const result = {
+    corpus: { mb: corpus.length / 1e6, records, candidates_stage1: engine.stats.candidates_stage1, candidates_stage2: engine.stats.candidates_stage2, matches: engine.stats.matches, seed: 1 },
+    identical_output: { js_naive: true, js_prefilter: true },
+    cases,
+    memory: { peak_rss_bytes: process.resourceUsage().maxRSS * 1024, wasm_memory_bytes: engine.memory },
+    flood,
+    scaling: { by_candidate_fraction: byShare, by_distinct_pods: byPods },
+    empty_batch_call_ns: (emptyS * 1e9) / calls,
+    targets: Object.fromEntries(Object.entries(targets).map(([k, t]) => [k, { ...t, met: met(k as keyof typeof targets) }])),
+    machine: { cpus: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`, node: process.version },
+    seconds: (Date.now() - started) / 1000,
+  };
+  if (args.json) {
+    process.stdout.write(JSON.stringify(result) + "\n");
+    return;
+  }
+  const f = (x: number, d = 0) => x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+  const out: string[] = [];
+  out.push(`corpus: ${f(result.corpus.mb, 1)} MB, ${f(records)} records, ${result.corpus.candidates_stage1} stage-1 / ${result.corpus.candidates_stage2} stage-2 candidates, ${result.corpus.matches} sequences; both baselines byte-identical to podprobe`);
+  out.push("");
+  out.push("| case | MB/s | records/s | ns/record |");
+  out.push("|---|---:|---:|---:|");
+  for (const [k, c] of Object.entries(cases)) out.push(`| ${k} | ${f(c.mb_per_s)} | ${f(c.records_per_s)} | ${f(c.ns_per_record)} |`);
+  out.push("");
+  out.push(`flood: ${f(flood.distinct_pods)} distinct pods: ${f(flood.mb_per_s)} MB/s vs ${f(flood.baseline_mb_per_s)} MB/s over 400 pods (ratio ${f(flood.throughput_ratio, 2)}); state ${f(flood.state_bytes)} of ${f(flood.max_state_bytes)} bytes; ${f(flood.keys_evicted)} keys evicted`);
+  out.push(`memory: peak RSS ${f(result.memory.peak_rss_bytes / 1048576)} MiB, WASM memory ${f(result.memory.wasm_memory_bytes / 1048576)} MiB; empty batch call ${f(result.empty_batch_call_ns)} ns`);
+  out.push("");
+  out.push("| candidate fraction | MB/s |");
+  out.push("|---:|---:|");
+  for (const r of byShare) out.push(`| ${f(r.candidate_fraction, 4)} | ${f(r.mb_per_s)} |`);
+  out.push("");
+  out.push("| distinct pods | state bytes | keys evicted | MB/s |");
+  out.push("|---:|---:|---:|---:|");
+  for (const r of byPods) out.push(`| ${f(r.pods)} | ${f(r.state_bytes)} | ${f(r.keys_evicted)} | ${f(r.mb_per_s)} |`);
+  out.push("");
+  out.push("| target | wanted | measured | met |");
+  out.push("|---|---|---:|---|");
+  for (const [k, t] of Object.entries(result.targets)) out.push(`| ${k} | ${t.want} | ${f(t.got, 2)} | ${t.met ? "yes" : "no"} |`);
+  out.push("");
+  out.push(`${result.seconds.toFixed(0)} s on ${result.machine.cpus}, Node ${process.version}`);
+  process.stdout.write(out.join("\n") + "\n");
+}
+
+main();
