@@ -31,7 +31,8 @@ export function buildCorpus(o: CorpusOptions): Buffer {
   const limitRecords = o.records ?? Infinity;
   const share = o.candidateShare ?? 0.1;
   const proc = o.processShare ?? 0.04;
-  const parts: string[] = [];
+  const chunks: Buffer[] = [];
+  let parts: string[] = [];
   let bytes = 0;
   let ms = SAMPLE_BASE_MS;
   let n = 0;
@@ -59,8 +60,13 @@ export function buildCorpus(o: CorpusOptions): Buffer {
     bytes += Buffer.byteLength(line) + 1;
     n++;
     parts.push(line);
+    if (parts.length === 10_000) {
+      chunks.push(Buffer.from(parts.join("\n") + "\n"));
+      parts = [];
+    }
   }
-  return Buffer.from(parts.join("\n") + "\n");
+  if (parts.length) chunks.push(Buffer.from(parts.join("\n") + "\n"));
+  return Buffer.concat(chunks);
 }
 
 /** A clock for the corpus: shortly after its last event. */
