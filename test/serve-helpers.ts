@@ -59,13 +59,18 @@ export function socketSink(url: string): Promise<Socket> {
 /** Vector `http_server` source: takes NDJSON POSTs; `mode` decides the answer. */
 export class HttpSource {
   batches: string[][] = [];
-  mode: "ok" | "fail" = "ok";
+  /** ok: 200; fail: 503; drop: close the connection mid-request, no answer. */
+  mode: "ok" | "fail" | "drop" = "ok";
   server!: HttpServer;
   port = 0;
   async start(port = 0): Promise<this> {
     this.server = httpServer((req, res) => {
       const parts: Buffer[] = [];
       req.on("data", (b) => parts.push(b));
+      if (this.mode === "drop") {
+        req.socket.destroy();
+        return;
+      }
       req.on("end", () => {
         if (this.mode === "fail") {
           res.writeHead(503).end();

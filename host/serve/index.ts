@@ -24,6 +24,8 @@ export interface Serving {
   mode: "socket" | "http";
   address: () => string;
   metricsAddress?: () => string;
+  /** Socket mode: nothing queued or unsent toward downstream (always true in HTTP mode). */
+  forwarderIdle(): boolean;
   shutdown(timeoutMs?: number): Promise<boolean>;
 }
 
@@ -44,6 +46,7 @@ export async function serve(s: ServeOptions, options: CorrelatorOptions, spellin
   let addressOf: () => string;
   let stop: (t: number) => Promise<boolean>;
   let extra: Record<string, () => number> = {};
+  let idle = () => true;
   if (http) {
     const h = await startHttpMode(c, listen as Extract<Address, { kind: "http" }>, forward as Extract<Address, { kind: "http" }>, {
       maxInflightBytes: inflight,
@@ -63,6 +66,7 @@ export async function serve(s: ServeOptions, options: CorrelatorOptions, spellin
       return typeof a === "object" && a ? `tcp://${a.address}:${a.port}` : `unix://${a}`;
     };
     stop = m.shutdown;
+    idle = () => m.forwarder.queuedBytes === 0 && m.forwarder.isConnected;
     extra = { forward_queued_bytes: () => m.forwarder.queuedBytes, forward_connected: () => Number(m.forwarder.isConnected), forward_reconnects: () => m.forwarder.reconnects };
   }
   if (s.metrics) {
@@ -75,6 +79,7 @@ export async function serve(s: ServeOptions, options: CorrelatorOptions, spellin
     correlator: c,
     mode: http ? "http" : "socket",
     address: addressOf,
+    forwarderIdle: () => idle(),
     metricsAddress: metricsServer
       ? () => {
           const a = metricsServer!.address();
