@@ -9,16 +9,23 @@ import { sumJson, sumValueOff, sumValueLen, SUM_HDR } from "./summary";
 import { elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./program";
 import { T_STRING, T_MASK } from "./scan";
 
+/** Appends {"id":…,"name":…} of rule r. */
+function ruleObject(b: Buf, r: i32): void {
+  const rid = ruleId(r);
+  const rn = ruleName(r);
+  b.ascii("{\"id\":");
+  b.quoted(strPtr(rid), strLen(rid));
+  b.ascii(",\"name\":");
+  b.quoted(strPtr(rn), strLen(rn));
+  b.byte(0x7D);
+}
+
 /** Appends one alert of a record's tag. sum: the partner's rendering, or 0 when it was lost. */
 export function tagAlert(b: Buf, r: i32, id: u64, index: i32, key: usize, keyLen: usize, sum: usize, sumLen: usize): void {
   if (b.len > 0) b.byte(0x2C);
-  b.ascii("{\"rule\":{\"id\":");
-  const rid = ruleId(r);
-  b.quoted(strPtr(rid), strLen(rid));
-  b.ascii(",\"name\":");
-  const rn = ruleName(r);
-  b.quoted(strPtr(rn), strLen(rn));
-  b.ascii("},\"sequence\":{\"id\":\"");
+  b.ascii("{\"rule\":");
+  ruleObject(b, r);
+  b.ascii(",\"sequence\":{\"id\":\"");
   b.hex64(id);
   b.ascii("\",\"index\":");
   b.dec(<u64>index);
@@ -251,13 +258,9 @@ export function alertRecord(b: Buf, r: i32, id: u64, key: usize, keyLen: usize, 
   b.dec(<u64>ruleSeverity(r));
   b.ascii(",\"risk_score\":");
   b.dec(<u64>ruleRisk(r));
-  b.ascii("},\"rule\":{\"id\":");
-  const rid = ruleId(r);
-  b.quoted(strPtr(rid), strLen(rid));
-  b.ascii(",\"name\":");
-  const rn = ruleName(r);
-  b.quoted(strPtr(rn), strLen(rn));
-  b.ascii("},\"threat\":");
+  b.ascii("},\"rule\":");
+  ruleObject(b, r);
+  b.ascii(",\"threat\":");
   const th = ruleThreat(r);
   if (strLen(th) > 0) b.bytes(strPtr(th), strLen(th));
   else b.ascii("[]");

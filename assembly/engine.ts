@@ -27,7 +27,6 @@ export const E_TWICE = 4;
 @inline const SWEEP_KEYS: i32 = 64; // keys examined for expiry per batch
 
 let ready = false;
-let stateBudget: f64 = 0;
 
 /** Bytes needed beyond the summary arena for these options (host validation uses this). */
 export function requiredStateBytes(keys: f64, ring: f64, maxSummary: f64, holdMs: f64): f64 {
@@ -50,7 +49,6 @@ export function init(program: usize, programLen: usize): i32 {
   const holdBytes = hold > 0 ? Math.floor(budget / HOLD_SHARE) : 0;
   initHold(<usize>holdBytes);
   initArena(<usize>(budget - holdBytes - fixedStateBytes(keys, ring)), <usize>maxSummary);
-  stateBudget = budget;
   seq.latenessNs = <i64>(opt(O_LATENESS_MS) * 1e6);
   seq.maxFutureNs = <i64>(opt(O_MAX_FUTURE_MS) * 1e6);
   seq.skewNs = <i64>(opt(O_SKEW_MS) * 1e6);

@@ -2,7 +2,7 @@
 // copies NDJSON into the input region, calls process(), and reads the output region.
 
 import { optionSlots, OPTION_COUNT } from "./options";
-import { counters, COUNTER_COUNT, bump, addTo, C_RECORDS_IN, C_RECORDS_OUT, C_OVERSIZE } from "./counters";
+import { counters, COUNTER_COUNT, addTo, C_RECORDS_IN, C_RECORDS_OUT, C_OVERSIZE } from "./counters";
 import { init as engineInit, processBatch, flushHeld, requiredStateBytes, refreshCounters } from "./engine";
 import { out } from "./sequence";
 import { Buf } from "./buf";

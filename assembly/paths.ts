@@ -154,6 +154,7 @@ export function walkKey(n: u32, k: usize, kn: usize, esc: bool): u32 {
   }
   const start = n;
   let s: usize = 0;
+  let underscore = (load<u32>(node(n), 20) & UNDERSCORE) != 0;
   while (true) {
     let e = s;
     while (e < kn && load<u8>(k + e) != 0x2E) e++;
@@ -161,8 +162,11 @@ export function walkKey(n: u32, k: usize, kn: usize, esc: bool): u32 {
     if (c == NO_NODE) break;
     n = c;
     if (e >= kn) return n;
+    underscore = underscore || (load<u32>(node(n), 20) & UNDERSCORE) != 0;
     s = e + 1;
   }
+  // most keys miss here: only a walk that passed an `underscore` node can still match
+  if (!underscore) return NO_NODE;
   // below an `underscore` node on the way, the rest of the key is one segment with dots read as underscores
   n = start;
   s = 0;

@@ -43,20 +43,16 @@ export const OP_IS_TRUE: u32 = 7; // JSON true or the string "true"
 // ── reader ────────────────────────────────────────────────────────────────────────────────────────────
 let cur: usize = 0;
 let lim: usize = 0;
-export let loadError: i32 = 0; // 0 ok; else the word offset where the program stopped making sense
+export let loadError: i32 = 0; // 0 ok; 1 the program ended early or named something it does not hold
 
 export function rd(): u32 {
   if (cur + 4 > lim) {
-    if (loadError == 0) loadError = <i32>(cur - 0) | 1;
+    loadError = 1;
     return 0;
   }
   const v = load<u32>(cur);
   cur += 4;
   return v;
-}
-
-export function readerAt(): usize {
-  return cur;
 }
 
 export function fail(): void {

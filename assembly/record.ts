@@ -22,7 +22,6 @@ import { Buf } from "./buf";
 export let maxRecordBytes: usize = 1 << 20;
 export let keyModeNamespace: bool = false;
 
-
 export function configureRecords(maxRecord: usize, nsMode: bool): void {
   maxRecordBytes = maxRecord;
   keyModeNamespace = nsMode;

@@ -9,7 +9,7 @@
 //   summary flags: 1 = redact credentials in the alert record
 //   message parts: 0 = literal string a, 1 = key, 2 = span in ms, 3 = summary field b of stage a, 4 = pod
 
-import { rd, readString, checkCode, checkField, NONE, loadError, strPtr, strLen } from "./program";
+import { rd, readString, checkCode, checkField, NONE, loadError, strPtr, strLen, stringCount } from "./program";
 import { hashBytes } from "./hash";
 
 // @ts-ignore: decorator
@@ -110,10 +110,6 @@ const partTable: usize = heap.alloc(<usize>MAX_RULES * MAX_PARTS * 12);
   return load<u32>(partTable + (<usize>r * MAX_PARTS + <usize>i) * 12, 8);
 }
 
-function fieldOrFail(f: u32): bool {
-  return checkField(f);
-}
-
 /** Reads the rules section; false when it is malformed. */
 export function loadRules(): bool {
   const n = <i32>rd();
@@ -142,7 +138,7 @@ export function loadRules(): bool {
       const key = rd();
       const ns = rd();
       const transform = rd();
-      if (!fieldOrFail(time) || !fieldOrFail(key) || (ns != NONE && !fieldOrFail(ns)) || transform > NS_SERVICEACCOUNT) return false;
+      if (!checkField(time) || !checkField(key) || (ns != NONE && !checkField(ns)) || transform > NS_SERVICEACCOUNT) return false;
       store<u32>(st, time, 4);
       store<u32>(st, key, 8);
       store<u32>(st, ns, 12);
@@ -154,7 +150,7 @@ export function loadRules(): bool {
         const e = st + 24 + <usize>i * 12;
         store<u32>(e, readString());
         const f = rd();
-        if (!fieldOrFail(f)) return false;
+        if (!checkField(f)) return false;
         store<u32>(e, f, 4);
         store<u32>(e, rd(), 8);
       }
@@ -168,10 +164,7 @@ export function loadRules(): bool {
       const a = rd();
       const b = rd();
       if (kind > PART_POD) return false;
-      if (kind == PART_LITERAL) {
-        const ok = a < 0xFFFFFF;
-        if (!ok) return false;
-      }
+      if (kind == PART_LITERAL && a >= <u32>stringCount) return false;
       if (kind == PART_FIELD && (a >= <u32>STAGES || <i32>b >= summaryCount(r, <i32>a))) return false;
       store<u32>(pe, kind);
       store<u32>(pe, a, 4);

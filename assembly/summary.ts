@@ -8,7 +8,7 @@
 import { Buf } from "./buf";
 import { getField, fvType, fvOff, fvLen, fvConst, elementsBegin, elementsNext, elementOff, elementLen, elementType, strPtr, strLen } from "./program";
 import { summaryCount, summaryName, summaryField, MAX_SUMMARY_FIELDS } from "./rules";
-import { T_STRING, T_ARRAY, T_MASK, T_NONE } from "./scan";
+import { T_STRING, T_ARRAY, T_MASK } from "./scan";
 
 // @ts-ignore: decorator
 @inline export const SUM_HDR: usize = 4 + <usize>MAX_SUMMARY_FIELDS * 4;
@@ -125,8 +125,4 @@ export function summaryLenAt(p: usize): usize {
 }
 @inline export function sumValueLen(p: usize, i: i32): usize {
   return <usize>load<u16>(p + 4 + <usize>i * 4, 2);
-}
-
-export function isPresent(t: u32): bool {
-  return t != T_NONE;
 }
