@@ -8,7 +8,8 @@
 // node (NODE bytes):  parent u32 | segment ptr u32 | segment len u32 | leaf path u32 (NONE) |
 //                     second leaf path u32 | flags u32 (1 = has children, 2 = underscore children) |
 //                     (unused) u32 | next sibling in bucket u32 | segment's first 8 bytes u64 (zero-padded) |
-//                     16 bucket heads u32: children chained by (length + first byte) & 15
+//                     16 bucket heads u32: children chained by (length + first byte) & 15 |
+//                     256-bit map of the children's first bytes (a key starting elsewhere cannot match)
 // A key segment is found in its bucket by length and first 8 bytes (one u64 compare), the rest compared only
 // on a hit: most keys of ordinary records are rejected after a load or two.
 
@@ -19,7 +20,9 @@ import { decodeString } from "./strings";
 // @ts-ignore: decorator
 @inline const MAX_NODES: u32 = 1024;
 // @ts-ignore: decorator
-@inline const NODE: usize = 40 + 16 * 4;
+@inline const NODE: usize = 40 + 16 * 4 + 32;
+// @ts-ignore: decorator
+@inline const FIRST_BYTES: usize = 40 + 16 * 4;
 // @ts-ignore: decorator
 @inline const KEY_SCRATCH_CAP: usize = 1024;
 export const NO_NODE: u32 = 0xFFFFFFFF;
@@ -85,6 +88,7 @@ function initNode(n: u32, parent: u32, p: usize, len: usize): void {
   store<u32>(row, NO_NODE, 24);
   store<u32>(row, NO_NODE, 28);
   for (let b: usize = 0; b < 16; b++) store<u32>(row + 40 + (b << 2), NO_NODE);
+  memory.fill(row + FIRST_BYTES, 0, 32);
   // the segment's first bytes, without reading past it (program strings have no slack guarantee)
   let head: u64 = 0;
   for (let i: usize = 0; i < len && i < 8; i++) head |= (<u64>load<u8>(p + i)) << (<u64>i << 3);
@@ -99,6 +103,8 @@ function addChild(parent: u32, p: usize, len: usize): u32 {
   initNode(c, parent, p, len);
   const pr = node(parent);
   store<u32>(pr, load<u32>(pr, 20) | HAS_CHILDREN, 20);
+  const first = len > 0 ? <usize>load<u8>(p) : 0;
+  store<u8>(pr + FIRST_BYTES + (first >> 3), load<u8>(pr + FIRST_BYTES + (first >> 3)) | <u8>(<usize>1 << (first & 7)));
   const slot = pr + 40 + bucket(load<u64>(node(c), 32), len);
   store<u32>(node(c), load<u32>(slot), 28);
   store<u32>(slot, c);
@@ -132,6 +138,11 @@ export function addPath(i: i32, ptr: usize, len: u32, underscoreFrom: u32): bool
   else store<u32>(row, <u32>i, 16);
   if (i >= pathCount) pathCount = i + 1;
   return true;
+}
+
+/** False when no child of n starts with byte c: a key starting with it cannot match below n. */
+@inline export function mayStartWith(n: u32, c: u32): bool {
+  return (load<u8>(node(n) + FIRST_BYTES + (c >> 3)) & (1 << (c & 7))) != 0;
 }
 
 @inline export function hasChildren(n: u32): bool {

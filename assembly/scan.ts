@@ -6,7 +6,7 @@
 //   other values: off/len span the value's bytes.
 
 import { nextSpecial, hex4 } from "./strings";
-import { MAX_PATHS, pathCount, walkKey, hasChildren, leafPath, leafPath2, NO_NODE, ROOT } from "./paths";
+import { MAX_PATHS, pathCount, walkKey, mayStartWith, hasChildren, leafPath, leafPath2, NO_NODE, ROOT } from "./paths";
 
 export const T_NONE: u32 = 0;
 export const T_STRING: u32 = 1;
@@ -216,7 +216,8 @@ function parseObject(p: usize, end: usize, depth: i32, at: u32): usize {
       // most values of ordinary records are strings: skip the dispatch
       p = p < end && load<u8>(p) == 0x22 ? parseString(p + 1, end) : parseValue(p, end, depth, NO_NODE);
     } else {
-      const n = walkKey(at, k, kn, kesc);
+      // most keys of ordinary records are rejected on their first byte, without a call
+      const n = kn > 0 && !kesc && !mayStartWith(at, <u32>load<u8>(k)) ? NO_NODE : walkKey(at, k, kn, kesc);
       if (n == NO_NODE) {
         p = p < end && load<u8>(p) == 0x22 ? parseString(p + 1, end) : parseValue(p, end, depth, NO_NODE);
       } else {
