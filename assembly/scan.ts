@@ -142,35 +142,14 @@ function literal(p: usize, end: usize, word: u32, n: usize): usize {
   return load<u32>(p) == word && load<u8>(p + 4) == 0x65 ? p + 5 : ERR;
 }
 
-/** Parses one value at p (no leading whitespace). `at`: the trie node an object value's keys walk from. */
-function parseValue(p: usize, end: usize, depth: i32, at: u32): usize {
-  if (p >= end) return ERR;
+/** A string, number or literal at p; returns the position after it, or ERR. */
+@inline function parseScalar(p: usize, end: usize): usize {
   const c = <u32>load<u8>(p);
   if (c == 0x22) return parseString(p + 1, end);
-  if (c == 0x7B) return parseObject(p, end, depth + 1, at);
-  if (c == 0x5B) return parseArray(p, end, depth + 1);
   if (c == 0x74) return literal(p, end, 0x65757274, 4); // true
   if (c == 0x66) return literal(p, end, 0x736C6166, 5); // false
   if (c == 0x6E) return literal(p, end, 0x6C6C756E, 4); // null
   return parseNumber(p, end);
-}
-
-function parseArray(p: usize, end: usize, depth: i32): usize {
-  if (depth > MAX_DEPTH) return ERR;
-  p = skipWs(p + 1, end);
-  if (p < end && load<u8>(p) == 0x5D) return p + 1;
-  while (true) {
-    p = parseValue(p, end, depth, NO_NODE);
-    if (p == ERR) return ERR;
-    p = skipWs(p, end);
-    if (p >= end) return ERR;
-    const c = load<u8>(p);
-    if (c == 0x2C) {
-      p = skipWs(p + 1, end);
-      continue;
-    }
-    return c == 0x5D ? p + 1 : ERR;
-  }
 }
 
 function setSlot(i: i32, v: usize, after: usize): void {
@@ -198,50 +177,128 @@ function setSlot(i: i32, v: usize, after: usize): void {
   store<u32>(row, t, 8);
 }
 
-function parseObject(p: usize, end: usize, depth: i32, at: u32): usize {
-  if (depth > MAX_DEPTH) return ERR;
+@inline function setLeaves(n: u32, v: usize, after: usize): void {
+  const leaf = leafPath(n);
+  if (leaf == NO_NODE) return;
+  setSlot(<i32>leaf, v, after);
+  const leaf2 = leafPath2(n);
+  if (leaf2 != NO_NODE) setSlot(<i32>leaf2, v, after);
+}
+
+// The open containers, one row per depth (the scanner is iterative: no recursion, so no native stack depends on
+// the record's nesting — Fluent Bit's WAMR stack is 8 KiB by default):
+//   kind u32 (0 object, 1 array) | trie node its keys walk from | trie node of its own key (leaf paths) | start u32
+// @ts-ignore: decorator
+@inline const FRAME: usize = 16;
+const frames: usize = heap.alloc(<usize>(MAX_DEPTH + 2) * FRAME);
+
+/**
+ * Validates the object at p (p at '{') and records wanted slots. Returns the position after its closing brace,
+ * or ERR. recEmpty tells whether it had no members.
+ */
+function parseRoot(p: usize, end: usize): usize {
+  let depth = 0;
+  let f = frames;
+  store<u32>(f, 0);
+  store<u32>(f, ROOT, 4);
+  store<u32>(f, NO_NODE, 8);
+  store<u32>(f, <u32>p, 12);
   p = skipWs(p + 1, end);
-  if (p < end && load<u8>(p) == 0x7D) return p + 1;
+  // just after an opening bracket: an empty container may close at once
+  if (p < end && load<u8>(p) == 0x7D) {
+    recEmpty = true;
+    return p + 1;
+  }
+  recEmpty = false;
   while (true) {
-    if (p >= end || load<u8>(p) != 0x22) return ERR;
-    const k = p + 1;
-    p = parseString(k, end);
-    if (p == ERR) return ERR;
-    const kn = p - 1 - k;
-    const kesc = lastEsc;
-    p = skipWs(p, end);
-    if (p >= end || load<u8>(p) != 0x3A) return ERR;
-    p = skipWs(p + 1, end);
-    if (at == NO_NODE) {
-      // most values of ordinary records are strings: skip the dispatch
-      p = p < end && load<u8>(p) == 0x22 ? parseString(p + 1, end) : parseValue(p, end, depth, NO_NODE);
-    } else {
-      // most keys of ordinary records are rejected on their first byte, without a call
-      const n = kn > 0 && !kesc && !mayStartWith(at, <u32>load<u8>(k)) ? NO_NODE : walkKey(at, k, kn, kesc);
-      if (n == NO_NODE) {
-        p = p < end && load<u8>(p) == 0x22 ? parseString(p + 1, end) : parseValue(p, end, depth, NO_NODE);
-      } else {
-        const v = p;
-        p = parseValue(p, end, depth, hasChildren(n) ? n : NO_NODE);
-        if (p == ERR) return ERR;
-        const leaf = leafPath(n);
-        if (leaf != NO_NODE) {
-          setSlot(<i32>leaf, v, p);
-          const leaf2 = leafPath2(n);
-          if (leaf2 != NO_NODE) setSlot(<i32>leaf2, v, p);
-        }
-      }
-    }
-    if (p == ERR) return ERR;
-    p = skipWs(p, end);
+    // at a member (after '{', '[' or ',')
     if (p >= end) return ERR;
-    const c = load<u8>(p);
-    if (c == 0x2C) {
+    const inObject = load<u32>(f) == 0;
+    let self = NO_NODE; // the trie node reached by this member's key
+    let below = NO_NODE; // where an object value's keys walk from
+    if (inObject) {
+      if (load<u8>(p) != 0x22) return ERR;
+      const k = p + 1;
+      p = parseString(k, end);
+      if (p == ERR) return ERR;
+      const kn = p - 1 - k;
+      const at = load<u32>(f, 4);
+      if (at != NO_NODE) {
+        // most keys of ordinary records are rejected on their first byte, without a call
+        self = kn > 0 && !lastEsc && !mayStartWith(at, <u32>load<u8>(k)) ? NO_NODE : walkKey(at, k, kn, lastEsc);
+        if (self != NO_NODE && hasChildren(self)) below = self;
+      }
+      p = skipWs(p, end);
+      if (p >= end || load<u8>(p) != 0x3A) return ERR;
       p = skipWs(p + 1, end);
+      if (p >= end) return ERR;
+    }
+    const c = <u32>load<u8>(p);
+    if (c == 0x7B || c == 0x5B) {
+      if (++depth >= MAX_DEPTH) return ERR;
+      f = frames + <usize>depth * FRAME;
+      store<u32>(f, c == 0x7B ? 0 : 1);
+      store<u32>(f, c == 0x7B ? below : NO_NODE, 4);
+      store<u32>(f, self, 8);
+      store<u32>(f, <u32>p, 12);
+      p = skipWs(p + 1, end);
+      if (p < end && load<u8>(p) == (c == 0x7B ? 0x7D : 0x5D)) {
+        p++;
+      } else continue;
+    } else {
+      const v = p;
+      p = parseScalar(p, end);
+      if (p == ERR) return ERR;
+      if (self != NO_NODE) setLeaves(self, v, p);
+      p = skipWs(p, end);
+      if (p >= end) return ERR;
+      const d = load<u8>(p);
+      if (d == 0x2C) {
+        p = skipWs(p + 1, end);
+        continue;
+      }
+      if (d != (inObject ? 0x7D : 0x5D)) return ERR;
+      p++;
+    }
+    // p is just after a closing bracket of the container at `depth`: finish it and every parent that closes here
+    while (true) {
+      const owner = load<u32>(f, 8);
+      if (owner != NO_NODE) setLeaves(owner, <usize>load<u32>(f, 12), p);
+      if (depth == 0) return p;
+      depth--;
+      f = frames + <usize>depth * FRAME;
+      p = skipWs(p, end);
+      if (p >= end) return ERR;
+      const d = load<u8>(p);
+      if (d == 0x2C) {
+        p = skipWs(p + 1, end);
+        break;
+      }
+      if (d != (load<u32>(f) == 0 ? 0x7D : 0x5D)) return ERR;
+      p++;
+    }
+  }
+}
+
+/** The end of the validated value at p (element iteration): strings skipped, brackets counted. */
+function skipValue(p: usize, end: usize): usize {
+  let depth = 0;
+  while (p < end) {
+    const c = <u32>load<u8>(p);
+    if (c == 0x22) {
+      p = parseString(p + 1, end);
+      if (p == ERR) return end;
+      if (depth == 0) return p;
       continue;
     }
-    return c == 0x7D ? p + 1 : ERR;
+    if (c == 0x7B || c == 0x5B) depth++;
+    else if (c == 0x7D || c == 0x5D) {
+      depth--;
+      if (depth == 0) return p + 1;
+    } else if (depth == 0 && (c == 0x2C || c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09)) return p;
+    p++;
   }
+  return p;
 }
 
 /** Scans the record [p, end). Returns false when it is not one valid JSON object. */
@@ -250,16 +307,15 @@ export function scanRecord(p: usize, end: usize): bool {
   recDuplicate = false;
   p = skipWs(p, end);
   if (p >= end || load<u8>(p) != 0x7B) return false;
-  recEmpty = skipWs(p + 1, end) < end && load<u8>(skipWs(p + 1, end)) == 0x7D;
-  const after = parseObject(p, end, 1, ROOT);
+  const after = parseRoot(p, end);
   if (after == ERR) return false;
   recClose = after - 1;
   return skipWs(after, end) == end;
 }
 
-/** Calls back over the elements of a validated array slot: returns the position after element at q. */
+/** The position after the element at q of a validated array (lastStringEscaped() tells of a string's escapes). */
 export function nextElement(q: usize, end: usize): usize {
-  return parseValue(q, end, 1, NO_NODE);
+  return skipValue(q, end);
 }
 
 

@@ -33,6 +33,37 @@ describe("module shape", () => {
     expect(text).not.toMatch(/v128|i8x16|return_call|memory64|struct\.new/);
     m.dispose();
   });
+  test("no recursion follows the record: the only call cycles are over the rule program (Fluent Bit's stack is 8 KiB by default)", () => {
+    const wat = readFileSync(fileURLToPath(new URL("../build/podprobe-fluent-bit.wat", import.meta.url)), "utf8");
+    const calls = new Map<string, Set<string>>();
+    let current = "";
+    for (const l of wat.split("\n")) {
+      const f = /^ \(func (\$\S+)/.exec(l);
+      if (f) calls.set((current = f[1]), new Set());
+      const c = /(?:^|[\s(])call (\$[^\s)]+)/.exec(l);
+      if (c && current) calls.get(current)!.add(c[1]);
+    }
+    const cyclic = new Set<string>();
+    const visit = (fn: string, path: string[]) => {
+      for (const next of calls.get(fn) ?? []) {
+        const i = path.indexOf(next);
+        if (i >= 0) path.slice(i).forEach((x) => cyclic.add(x));
+        else visit(next, [...path, next]);
+      }
+    };
+    for (const fn of calls.keys()) visit(fn, [fn]);
+    expect([...cyclic].sort()).toEqual(["$assembly/program/checkCode", "$assembly/program/evalNode"]);
+    expect(calls.size).toBeGreaterThan(20);
+  });
+
+  test("a record nested 128 deep passes the filter (and 129 is invalid, unchanged)", () => {
+    const f = new FluentBitFilter();
+    const deep = (n: number) => '{"a":'.repeat(n - 1) + '{"b":1' + "}".repeat(n);
+    expect(f.call(deep(128), T0).toString()).toBe(deep(128));
+    expect(f.call(deep(129), T0).toString()).toBe(deep(129));
+    expect(f.counter(C("invalid"))).toBe(1);
+  });
+
   test("the Node build, by contrast, may use SIMD (one seam, chosen at build time)", () => {
     const text = readFileSync(fileURLToPath(new URL("../build/podprobe.wat", import.meta.url)), "utf8");
     expect(text).toMatch(/i8x16/);

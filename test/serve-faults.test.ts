@@ -48,11 +48,13 @@ test("socket mode: downstream closed mid-stream — after it returns, nothing is
   const before = source.lines.slice();
   const again = await new SocketSource({ port }).start();
   await pumping;
-  await until(() => again.lines.length > 0 && running!.correlator.stats().records_in === total && running!.forwarderIdle(), 15_000, "the rest");
+  // delivery resumes: the last record arrives (socket mode is at-most-once: what was in flight when the
+  // source went away may be lost, but nothing may arrive twice or out of order)
+  await until(() => again.lines.some((l) => JSON.parse(l).n === total - 1), 15_000, "the last record");
   const seen = [...before, ...again.lines].map((l) => JSON.parse(l).n as number);
   expect(new Set(seen).size).toBe(seen.length); // nothing twice
   for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]); // in order
-  expect(seen.length).toBeGreaterThan(total * 0.5);
+  expect(running.correlator.stats().records_in).toBe(total);
   sink.destroy();
   await again.stop();
 });
