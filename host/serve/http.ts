@@ -45,8 +45,8 @@ function post(url: URL, body: Buffer): Promise<Forwarded> {
 /** Retries that may succeed later: no answer, 408, 429 and 5xx. Other 4xx are final. */
 const retriable = (r: Forwarded) => "error" in r || r.status === 408 || r.status === 429 || r.status >= 500;
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large"> {
-  return new Promise((resolve, reject) => {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large" | "aborted"> {
+  return new Promise((resolve) => {
     const parts: Buffer[] = [];
     let n = 0;
     req.on("data", (b: Buffer) => {
@@ -59,7 +59,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-la
       parts.push(b);
     });
     req.on("end", () => resolve(Buffer.concat(parts)));
-    req.on("error", reject);
+    // a client that goes away mid-upload: nothing was processed, nothing to answer
+    req.on("close", () => resolve("aborted"));
+    req.on("error", () => resolve("aborted"));
   });
 }
 
@@ -97,6 +99,7 @@ export function startHttpMode(c: Correlator, listen: Extract<Address, { kind: "h
       return;
     }
     const raw = await readBody(req, opts.maxBodyBytes);
+    if (raw === "aborted") return;
     if (raw === "too-large") {
       res.writeHead(413).end();
       return;
