@@ -1,13 +1,15 @@
 // Builds build/podprobe-fluent-bit.wasm: the same engine and the same compiled rule program as the Node
 // build, embedded with its options, compiled without SIMD for Fluent Bit's WAMR. Run by `npm run build`.
-// usage: node build/host/build-fluent-bit.js [--config podprobe.json]   (options in snake_case, as the CLI)
+// usage: node build/host/build-fluent-bit.js [--config podprobe.json] [--rules PATH …]
+//        (options in snake_case, as the CLI; rules: Elastic detection-rule TOML files or folders)
 
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { compileRules } from "./compile.js";
-import { SEED_RULE } from "./rule.js";
+import { SEED_RULE, type SequenceRule } from "./rule.js";
+import { loadRuleFiles } from "./rules-file.js";
 import { optionsFromConfig, resolveOptions, snake, type ResolvedOptions } from "./options.js";
 import { OPTION_SLOTS, optionValues } from "./engine.js";
 
@@ -32,9 +34,9 @@ setup(PROGRAM, ${program.length}, OPTIONS, ${slots.length});
 `;
 }
 
-export function buildFluentBit(input: Record<string, unknown> = {}): string {
+export function buildFluentBit(input: Record<string, unknown> = {}, ruleSet: SequenceRule[] = [SEED_RULE]): string {
   const opts = fluentBitOptions(input);
-  const rules = [opts.maxspanMs ? { ...SEED_RULE, maxspanMs: opts.maxspanMs } : SEED_RULE];
+  const rules = ruleSet.map((r) => (opts.maxspanMs ? { ...r, maxspanMs: opts.maxspanMs } : r));
   const dir = root + "build/fluent-bit/";
   mkdirSync(dir, { recursive: true });
   writeFileSync(dir + "entry.ts", entrySource(compileRules(rules), opts));
@@ -50,7 +52,8 @@ export function buildFluentBit(input: Record<string, unknown> = {}): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { config: { type: "string" } } });
+  const { values } = parseArgs({ options: { config: { type: "string" }, rules: { type: "string", multiple: true } } });
   const input = values.config ? optionsFromConfig(JSON.parse(readFileSync(values.config, "utf8")), values.config) : {};
-  process.stdout.write(`built ${buildFluentBit(input)}\n`);
+  const rules = values.rules?.length ? loadRuleFiles(values.rules).rules : [SEED_RULE];
+  process.stdout.write(`built ${buildFluentBit(input, rules)} with ${rules.map((r) => r.name).join(", ")}\n`);
 }

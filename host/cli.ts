@@ -9,6 +9,7 @@ import { OPTION_SPECS, OptionError, optionsFromConfig, snake, type CorrelatorOpt
 import { runDemo } from "./demo.js";
 import { serve, type ServeOptions } from "./serve/index.js";
 import { AddressError } from "./serve/address.js";
+import { loadRuleFiles, RuleFileError } from "./rules-file.js";
 
 const USAGE = `usage: podprobe [options] < in.ndjson > out.ndjson
        podprobe key [options] < in.ndjson      one line per record: its correlation key, or empty
@@ -19,6 +20,8 @@ const USAGE = `usage: podprobe [options] < in.ndjson > out.ndjson
 
 options:
   --config FILE            JSON file of options in snake_case (flags below win over it)
+  --rules PATH             Elastic detection-rule TOML file or folder (repeatable); default: the seed rule
+  --skip-unsupported       load the other rules when one uses EQL podprobe cannot run yet
   --key-mode pod|namespace-pod
   --lateness-ms N          --max-future-ms N    --skew-ms N        --hold-ms N
   --maxspan-ms N           --max-state-bytes N  --max-keys N       --ring-capacity N
@@ -34,12 +37,14 @@ const kebab = (camelName: string) => snake(camelName).replace(/_/g, "-");
 class UsageError extends Error {}
 
 function parse(argv: string[]) {
-  const flags: Record<string, { type: "string" | "boolean"; short?: string }> = {
+  const flags: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {
     config: { type: "string" },
     stats: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
     "no-alerts": { type: "boolean" },
+    rules: { type: "string", multiple: true },
+    "skip-unsupported": { type: "boolean" },
     listen: { type: "string" },
     forward: { type: "string" },
     metrics: { type: "string" },
@@ -81,6 +86,7 @@ function parse(argv: string[]) {
   }
   const spelling = (k: string) => (fromFlags.has(k) ? `--${kebab(k)}` : snake(k));
   const [command, ...extra] = parsed.positionals;
+  if (command === "demo" && (parsed.values as { rules?: string[] }).rules) throw new UsageError("demo runs the seed rule: --rules does not apply");
   if (extra.length > 0 || (command !== undefined && !["key", "demo", "serve"].includes(command))) {
     throw new UsageError(`unknown command: ${parsed.positionals.join(" ")}`);
   }
@@ -98,6 +104,17 @@ function parse(argv: string[]) {
     if (typeof v.listen !== "string" || typeof v.forward !== "string") throw new UsageError("serve needs --listen and --forward");
     serveOpts = { listen: v.listen, forward: v.forward, metrics: v.metrics as string | undefined, maxInflightBytes: int("max-inflight-bytes"), retryTimeoutMs: int("retry-timeout-ms") };
   }
+  const rulePaths = (parsed.values as { rules?: string[] }).rules;
+  if (rulePaths?.length) {
+    try {
+      const loaded = loadRuleFiles(rulePaths, { skipUnsupported: v["skip-unsupported"] === true });
+      for (const e of loaded.skipped) process.stderr.write(`podprobe: skipped ${e.message}\n`);
+      opts.rules = loaded.rules;
+    } catch (e) {
+      if (e instanceof RuleFileError) throw new OptionError("--rules", e.file, e.message.slice(e.file.length + 2));
+      throw new OptionError("--rules", rulePaths.join(" "), (e as Error).message);
+    }
+  } else if (v["skip-unsupported"]) throw new UsageError("--skip-unsupported goes with --rules");
   return { command, opts, spelling, serveOpts, stats: v.stats === true, help: v.help === true, version: v.version === true };
 }
 

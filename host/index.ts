@@ -4,3 +4,5 @@ export { OptionError, OPTION_SPECS, resolveOptions, type CorrelatorOptions, type
 export { COUNTER_NAMES, type Stats, type CounterName } from "./counters.js";
 export { SEED_RULE, type SequenceRule, type Stage, type Expr, type SummaryField } from "./rule.js";
 export { compileRules } from "./compile.js";
+export { loadRuleFiles, ruleFromToml, RuleFileError, type LoadedRules } from "./rules-file.js";
+export { parseEql, EqlError } from "./eql.js";

@@ -2,6 +2,8 @@
 // (rule_id 5d1c962d-5d2a-48d4-bdcf-e980e3914947), expressed in podprobe's rule model and compiled by
 // compile.ts for both builds. Nothing in assembly/ knows these values.
 
+import { PROFILES, sequenceMessage } from "./profiles.js";
+
 /** A predicate over logical (ECS) fields. */
 export type Expr =
   | { all: Expr[] }
@@ -104,48 +106,24 @@ export const SEED_RULE: SequenceRule = {
         ],
       },
       key: "orchestrator.resource.name",
-      namespace: { field: "orchestrator.namespace", from: "value" },
+      namespace: PROFILES.process.namespace,
       time: "@timestamp",
-      summary: [
-        { name: "process.name" },
-        { name: "process.args", redact: true },
-        { name: "process.pid" },
-        { name: "process.entity_id" },
-        { name: "process.executable" },
-        { name: "container.id" },
-        { name: "orchestrator.namespace" },
-      ],
+      summary: PROFILES.process.summary,
     },
     {
       when: {
         all: [
-          // the rule's 2026-04 revision reads data_stream.dataset: accept either
-          {
-            any: [
-              { eq: "event.dataset", values: ["kubernetes.audit_logs"] },
-              { eq: "data_stream.dataset", values: ["kubernetes.audit_logs"] },
-            ],
-          },
+          // (the rule's 2026-04 revision reads data_stream.dataset: shapes.ts reads either for either)
+          { eq: "event.dataset", values: ["kubernetes.audit_logs"] },
           { eq: "kubernetes.audit.stage", values: ["ResponseComplete", "ResponseStarted"] },
           { eq: "kubernetes.audit.annotations.authorization_k8s_io/decision", values: ["forbid"] },
         ],
       },
       key: "kubernetes.audit.user.extra.authentication.kubernetes.io/pod-name",
-      namespace: { field: "kubernetes.audit.user.username", from: "serviceaccount" },
+      namespace: PROFILES.audit.namespace,
       time: "@timestamp",
-      summary: [
-        { name: "kubernetes.audit.verb" },
-        { name: "kubernetes.audit.requestURI" },
-        { name: "kubernetes.audit.objectRef.resource" },
-        { name: "kubernetes.audit.objectRef.namespace" },
-        { name: "kubernetes.audit.user.username" },
-        { name: "kubernetes.audit.userAgent" },
-        { name: "kubernetes.audit.responseStatus.code" },
-        { name: "kubernetes.audit.sourceIPs" },
-        { name: "kubernetes.audit.auditID" },
-      ],
+      summary: PROFILES.audit.summary,
     },
   ],
-  message:
-    "Interactive {0:process.name} in pod {pod} was followed {span_ms} ms later by a Kubernetes API request the authorizer forbade: {1:kubernetes.audit.verb} {1:kubernetes.audit.requestURI} as {1:kubernetes.audit.user.username}",
+  message: sequenceMessage("Forbidden Direct Interactive Kubernetes API Request", ["process", "audit"]),
 };

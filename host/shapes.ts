@@ -18,7 +18,16 @@ const AUDIT = "kubernetes.audit.";
 const ANNOTATIONS = "annotations.";
 
 export const SHAPES: Shape[] = [
-  { name: "ecs", aliases: (field) => [{ path: field }] },
+  {
+    name: "ecs",
+    aliases(field) {
+      // Elastic sets both to the same value; rule revisions read one or the other (the seed rule's 2026-04
+      // revision moved from event.dataset to data_stream.dataset), so either reads either
+      if (field === "event.dataset") return [{ path: field }, { path: "data_stream.dataset" }];
+      if (field === "data_stream.dataset") return [{ path: field }, { path: "event.dataset" }];
+      return [{ path: field }];
+    },
+  },
   {
     name: "k8s-audit-event",
     guard: {

@@ -20,8 +20,7 @@ test("ECS shape with rule, threat, sequence, both events and a message", () => {
   expect(a.podprobe.events[0]["@timestamp"]).toBe(ts(0));
   expect(a.podprobe.events[1]["kubernetes.audit.auditID"]).toBe("aud-9");
   expect(a.podprobe.events[1]["kubernetes.audit.user.username"]).toBe("system:serviceaccount:shop:sa");
-  expect(a.message).toContain("Interactive curl in pod web-1 was followed 250 ms later");
-  expect(a.message).toContain("list /api/v1/secrets");
+  expect(a.message).toBe("Forbidden Direct Interactive Kubernetes API Request in pod web-1: curl → list /api/v1/secrets as system:serviceaccount:shop:sa (250 ms apart)");
   expect(Object.keys(a)).toEqual(["@timestamp", "event", "rule", "threat", "orchestrator", "podprobe", "message"]);
 });
 

@@ -94,3 +94,15 @@ test("a closed stdout is an I/O failure: exit 1", async () => {
   const code = await new Promise<number | null>((res) => child.on("close", res));
   expect(code).toBe(1);
 });
+
+test("--rules loads Elastic rule files; unsupported ones stop start-up (exit 2) unless --skip-unsupported", () => {
+  const rules = fileURLToPath(new URL("./rules", import.meta.url));
+  const bad = cli(["--rules", rules], stream);
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/option --rules: rule\.query: unsupported: single-event queries/);
+  const ok = cli(["--rules", rules, "--skip-unsupported", "--stats"], stream);
+  expect(ok.status).toBe(0);
+  expect(ok.stderr).toMatch(/skipped .*authorization-header-in-args\.toml/);
+  expect(JSON.parse(ok.stderr.trim().split("\n").pop()!).matches).toBe(1); // the revision; the file rule needs a file event
+  expect(cli(["--skip-unsupported"]).status).toBe(2);
+});

@@ -28,7 +28,7 @@ test("a different rule (python3 then a forbidden get, 5 s) runs on the same engi
   const r = run([s1(0, { name: "python3" }), s2raw(4000), s1(10_000), s2raw(10_100)], { rules: [rule] });
   expect(r.stats.matches).toBe(1);
   expect(r.tagged[0].tag.alerts[0].rule).toEqual({ id: "custom-1", name: "Python then forbidden" });
-  expect(r.alerts[0].message).toContain("Interactive python3");
+  expect(r.alerts[0].message).toContain("in pod pod-a: python3 → list");
 });
 
 test("two rules run in one pass; one record can carry alerts of both", () => {

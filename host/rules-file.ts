@@ -1,0 +1,159 @@
+// Elastic detection-rule files (TOML with an EQL query) compiled onto podprobe's rule model, so that users can
+// run their own tuned copies, new revisions and sibling rules. What the engine cannot run yet is refused at load
+// with the construct and its place; `skipUnsupported` loads the rest.
+
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { parseEql, EqlError, type Cond, type EventQuery } from "./eql.js";
+import type { Expr, SequenceRule, Stage } from "./rule.js";
+import { PROFILES, profileFor, sequenceMessage, type ProfileName } from "./profiles.js";
+
+export class RuleFileError extends Error {
+  constructor(readonly file: string, detail: string) {
+    super(`${file}: ${detail}`);
+    this.name = "RuleFileError";
+  }
+}
+
+const SEVERITY: Record<string, number> = { low: 21, medium: 47, high: 73, critical: 99 };
+
+/** A rule's threat entries in ECS order (framework, tactic, technique[id, name, reference, subtechnique]). */
+function threatOf(raw: unknown): unknown[] {
+  if (!Array.isArray(raw)) return [];
+  const pick = (o: Record<string, unknown> | undefined) => (o ? { id: o.id, name: o.name, reference: o.reference } : undefined);
+  return raw.map((t: Record<string, any>) => ({
+    framework: t.framework,
+    tactic: pick(t.tactic),
+    technique: (t.technique ?? []).map((x: Record<string, any>) => ({
+      ...pick(x),
+      ...(x.subtechnique ? { subtechnique: x.subtechnique.map((y: Record<string, unknown>) => pick(y)) } : {}),
+    })),
+  }));
+}
+
+class Unsupported extends Error {}
+
+/** EQL condition → rule predicate, with EQL's semantics as the engine implements them. */
+function toExpr(c: Cond): Expr[] {
+  switch (c.k) {
+    case "bool":
+      return [c.value ? { all: [] } : { any: [] }];
+    case "and":
+      return c.items.flatMap(toExpr);
+    case "or":
+      return [{ any: c.items.map((x) => one(toExpr(x))) }];
+    case "not":
+      return [{ not: one(toExpr(c.item)) }];
+    case "in": {
+      if (c.insensitive) throw new Unsupported(`"${c.field} in~ (…)" (case-insensitive lists are not supported yet)`);
+      return [{ eq: c.field, values: c.values.map((v) => str(v, c.field)) }];
+    }
+    case "like":
+      if (!c.insensitive && c.patterns.length === 1 && c.patterns[0] === "*") return [{ exists: c.field }];
+      throw new Unsupported(`"${c.field} like${c.insensitive ? "~" : ""}" with patterns other than "*" (not supported yet)`);
+    case "cmp":
+      if (c.op === "==" && c.value === true) return [{ isTrue: c.field }];
+      if (c.op === "==" && typeof c.value === "string") return [{ eq: c.field, values: [c.value] }];
+      if (c.op === "!=" && typeof c.value === "string") return [{ all: [{ exists: c.field }, { not: { eq: c.field, values: [c.value] } }] }];
+      throw new Unsupported(`"${c.field} ${c.op} ${JSON.stringify(c.value)}" (${c.op === ":" ? "case-insensitive match" : typeof c.value === "string" ? "ordering comparison" : `comparison with ${c.value === null ? "null" : typeof c.value}`} is not supported yet)`);
+  }
+}
+
+const one = (xs: Expr[]): Expr => (xs.length === 1 ? xs[0] : { all: xs });
+const str = (v: unknown, field: string): string => {
+  if (typeof v !== "string") throw new Unsupported(`a ${typeof v} in the list of ${field} (only strings are supported yet)`);
+  return v;
+};
+
+function fieldsOf(c: Cond): string[] {
+  switch (c.k) {
+    case "bool":
+      return [];
+    case "and":
+    case "or":
+      return c.items.flatMap(fieldsOf);
+    case "not":
+      return fieldsOf(c.item);
+    default:
+      return [c.field];
+  }
+}
+
+function stageOf(q: EventQuery, key: string): { stage: Stage; profile: ProfileName } {
+  const category: Expr[] = q.category === "any" ? [] : [{ eq: "event.category", values: [q.category] }];
+  const profile = profileFor(q.category, [...fieldsOf(q.where), key]);
+  const p = PROFILES[profile];
+  return { stage: { when: one([...category, ...toExpr(q.where)]), key, namespace: p.namespace, time: "@timestamp", summary: p.summary }, profile };
+}
+
+/** One rule file's contents (parsed TOML) → the rule the engine runs. Throws RuleFileError. */
+export function ruleFromToml(doc: Record<string, any>, file: string): SequenceRule {
+  const r = doc.rule;
+  if (!r || typeof r !== "object") throw new RuleFileError(file, "no [rule] table");
+  if (r.language !== undefined && r.language !== "eql") throw new RuleFileError(file, `language "${r.language}" (only eql is supported)`);
+  for (const k of ["rule_id", "name", "query"]) if (typeof r[k] !== "string") throw new RuleFileError(file, `rule.${k} is missing`);
+  let q;
+  try {
+    q = parseEql(r.query);
+  } catch (e) {
+    if (e instanceof EqlError) throw new RuleFileError(file, `rule.query: ${e.message}`);
+    throw e;
+  }
+  try {
+    if (q.kind === "event") throw new Unsupported("single-event queries (not supported yet: the engine runs sequences)");
+    if (q.stages.length !== 2) throw new Unsupported(`a sequence of ${q.stages.length} stages (only 2 are supported yet)`);
+    if (q.maxspanMs === undefined) throw new Unsupported("a sequence without maxspan (unbounded state)");
+    const keys = q.stages.map((s) => [...q.by, ...s.by]);
+    if (keys.some((k) => k.length !== 1)) throw new Unsupported(`join keys ${JSON.stringify(keys)} (exactly one "by" field per stage is supported yet)`);
+    const [a, b] = q.stages.map((s, i) => stageOf(s.query, keys[i][0]));
+    const severity = typeof r.severity === "string" ? SEVERITY[r.severity] : undefined;
+    const risk = typeof r.risk_score === "number" ? r.risk_score : severity ?? 47;
+    return {
+      id: r.rule_id,
+      name: r.name,
+      severity: severity ?? risk,
+      riskScore: risk,
+      threat: threatOf(r.threat),
+      maxspanMs: q.maxspanMs,
+      stages: [a.stage, b.stage],
+      message: sequenceMessage(r.name, [a.profile, b.profile]),
+    };
+  } catch (e) {
+    if (e instanceof Unsupported) throw new RuleFileError(file, `rule.query: unsupported: ${e.message}`);
+    throw e;
+  }
+}
+
+function tomlFiles(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((n) => (n.endsWith(".toml") || statSync(join(path, n)).isDirectory() ? tomlFiles(join(path, n)) : []));
+}
+
+export interface LoadedRules {
+  rules: SequenceRule[];
+  skipped: RuleFileError[];
+}
+
+/** Loads rule files and folders (*.toml, recursively). Unsupported rules throw unless skipUnsupported. */
+export function loadRuleFiles(paths: string[], opts: { skipUnsupported?: boolean } = {}): LoadedRules {
+  const out: LoadedRules = { rules: [], skipped: [] };
+  for (const file of paths.flatMap(tomlFiles)) {
+    let doc: Record<string, any>;
+    try {
+      doc = parseToml(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new RuleFileError(file, (e as Error).message.split("\n")[0]);
+    }
+    try {
+      out.rules.push(ruleFromToml(doc, file));
+    } catch (e) {
+      if (!(e instanceof RuleFileError) || !opts.skipUnsupported || !/unsupported/.test(e.message)) throw e;
+      out.skipped.push(e);
+    }
+  }
+  if (out.rules.length === 0) throw new RuleFileError(paths.join(", "), "no rule could be loaded");
+  return out;
+}

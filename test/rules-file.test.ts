@@ -1,0 +1,89 @@
+// Bring your own rules: Elastic detection-rule TOML files compiled onto the engine's program.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
+import { compileRules, loadRuleFiles, RuleFileError, SEED_RULE } from "../host/index.js";
+import { run, s1, s2ecs, s2raw, ts } from "./helpers.js";
+
+const file = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const SEED_FILE = file("../examples/rules/forbidden-direct-interactive-k8s-api-request.toml");
+const REVISION = file("./rules/forbidden-direct-interactive-k8s-api-request-2026-04.toml");
+const SA_TOKEN = file("./rules/sa-token-read-then-api-request.toml");
+
+test("the seed rule as Elastic ships it compiles to exactly the built-in program", () => {
+  const { rules } = loadRuleFiles([SEED_FILE]);
+  expect(Buffer.from(compileRules(rules)).equals(Buffer.from(compileRules([SEED_RULE])))).toBe(true);
+  expect(rules[0]).toMatchObject({ id: SEED_RULE.id, name: SEED_RULE.name, severity: 47, riskScore: 47, maxspanMs: 1000 });
+  expect(rules[0].threat).toEqual(SEED_RULE.threat);
+});
+
+describe("the 2026-04 revision (data_stream.dataset)", () => {
+  const { rules } = loadRuleFiles([REVISION]);
+  test.each([
+    ["a raw audit Event", s2raw(100)],
+    ["an ECS document with event.dataset only", s2ecs(100)],
+    ["an ECS document with data_stream.dataset only", { ...s2ecs(100), event: {}, data_stream: { dataset: "kubernetes.audit_logs" } }],
+  ])("matches %s", (_name, rec) => {
+    expect(run([s1(0), rec], { rules }).stats.matches).toBe(1);
+  });
+  test("seed and revision loaded together: one record carries both rules' alerts", () => {
+    const both = loadRuleFiles([SEED_FILE, REVISION]).rules;
+    const r = run([s1(0), s2raw(100)], { rules: both });
+    expect(r.tagged[0].tag.alerts.map((a: { rule: { id: string } }) => a.rule.id)).toEqual([SEED_RULE.id, SEED_RULE.id]);
+    expect(r.alerts).toHaveLength(2);
+  });
+});
+
+describe("a file-where sequence: token read, then an API request within 60 s", () => {
+  const { rules } = loadRuleFiles([SA_TOKEN]);
+  const fileRead = (ms: number, path = "/var/run/secrets/kubernetes.io/serviceaccount/token", pname = "cat") => ({
+    "@timestamp": ts(ms),
+    event: { category: ["file"], action: "open" },
+    file: { path },
+    process: { name: pname, pid: 5 },
+    container: { id: "c1" },
+    orchestrator: { resource: { name: "pod-a" }, namespace: "default" },
+  });
+  const request = (ms: number) => s2raw(ms, { decision: "allow" });
+  test("matches 30 s apart; the alert names the rule and shows the file read", () => {
+    const r = run([fileRead(0), request(30_000)], { rules }, Date.parse("2026-01-21T10:01:00Z"));
+    expect(r.stats.matches).toBe(1);
+    expect(r.tagged[0].tag.alerts[0].rule).toEqual({ id: "0b3c7e2f-7a11-4c55-9f3e-3f0f3c2b8d11", name: "Service Account Token or Certificate Access Followed by Kubernetes API Request" });
+    expect(r.alerts[0].podprobe.events[0]).toMatchObject({ "file.path": "/var/run/secrets/kubernetes.io/serviceaccount/token", "process.name": "cat" });
+    expect(r.alerts[0].event).toMatchObject({ severity: 73, risk_score: 73 });
+    expect(r.alerts[0].threat[0].tactic.id).toBe("TA0006");
+  });
+  test("not 61 s apart, not another file, not an excluded process", () => {
+    const now = Date.parse("2026-01-21T10:02:00Z");
+    expect(run([fileRead(0), request(61_000)], { rules }, now).stats.matches).toBe(0);
+    expect(run([fileRead(0, "/etc/passwd"), request(1000)], { rules }, now).stats.matches).toBe(0);
+    expect(run([fileRead(0, undefined, "kubelet"), request(1000)], { rules }, now).stats.matches).toBe(0);
+  });
+  test("runs beside the seed rule in one pass", () => {
+    const rules2 = loadRuleFiles([SEED_FILE, SA_TOKEN]).rules;
+    const r = run([fileRead(0), s1(500), s2raw(900)], { rules: rules2 });
+    expect(r.tagged[0].tag.alerts.map((a: { rule: { name: string } }) => a.rule.name)).toEqual([SEED_RULE.name, "Service Account Token or Certificate Access Followed by Kubernetes API Request"]);
+  });
+});
+
+describe("what the engine cannot run yet is refused with the construct and its place", () => {
+  test("like~ / like patterns in a single-event rule", () => {
+    expect(() => loadRuleFiles([file("./rules/authorization-header-in-args.toml")])).toThrow(RuleFileError);
+    expect(() => loadRuleFiles([file("./rules/authorization-header-in-args.toml")])).toThrow(/rule.query: unsupported: single-event queries/);
+  });
+  test("a syntax error names line and column of rule.query", () => {
+    const dir = mkdtempSync(join(tmpdir(), "podprobe-rules-"));
+    const bad = join(dir, "bad.toml");
+    writeFileSync(bad, '[rule]\nrule_id = "b"\nname = "B"\nquery = """\nsequence with maxspan=1s\n  [process where process.name == ] by a\n  [any where true] by a\n"""\n');
+    expect(() => loadRuleFiles([bad])).toThrow(/bad\.toml: rule\.query: expected a value, found "\]" at line 2, column 34/);
+    writeFileSync(bad, "[rule\n");
+    expect(() => loadRuleFiles([bad])).toThrow(RuleFileError);
+  });
+  test("skipUnsupported loads the rest of a folder and reports what it skipped", () => {
+    const { rules, skipped } = loadRuleFiles([file("./rules")], { skipUnsupported: true });
+    expect(rules.map((r) => r.id).sort()).toEqual(["0b3c7e2f-7a11-4c55-9f3e-3f0f3c2b8d11", SEED_RULE.id].sort());
+    expect(skipped.map((e) => e.file.split("/").pop()).sort()).toEqual(["authorization-header-in-args.toml", "dns-to-cluster-api.toml"]);
+  });
+});
