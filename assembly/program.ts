@@ -14,7 +14,8 @@
 
 import { addPath, resetPaths, MAX_PATHS } from "./paths";
 import { slotOff, slotLen, slotType, T_NONE, T_STRING, T_ARRAY, T_TRUE, T_NULL, T_ESC, T_MASK, nextElement, skipWs, lastStringEscaped } from "./scan";
-import { strEquals, strStartsWith } from "./strings";
+import { strEquals, strStartsWith, decodeString, scratch, SCRATCH_CAP } from "./strings";
+import { wildcardMatch, equalsIgnoreCase } from "./wildcard";
 
 export const NONE: u32 = 0xFFFFFFFF;
 export const MAGIC: u32 = 0x42525050;
@@ -39,6 +40,17 @@ export const OP_EQ: u32 = 4; // field equals any string of set (any element, for
 export const OP_PREFIX: u32 = 5; // field starts with any string of set
 export const OP_EXISTS: u32 = 6; // field present, not null, not an array of only nulls
 export const OP_IS_TRUE: u32 = 7; // JSON true or the string "true"
+export const OP_EQ_CI: u32 = 8; // like OP_EQ, ASCII case-insensitive (EQL in~)
+export const OP_LIKE: u32 = 9; // field matches any pattern of set (* and ?)
+export const OP_LIKE_CI: u32 = 10; // the same, ASCII case-insensitive (EQL like~ and :)
+export const OP_CMP: u32 = 11; // field <relation> constant: b = string (the constant's text), relation in bits 8-15
+export const REL_LT: u32 = 1;
+export const REL_LE: u32 = 2;
+export const REL_GT: u32 = 3;
+export const REL_GE: u32 = 4;
+export const REL_EQ: u32 = 5;
+export const REL_NE: u32 = 6;
+export const CMP_NUMBER: u32 = 0x10000; // bit 16: the constant is a number (else a string)
 
 // ── reader ────────────────────────────────────────────────────────────────────────────────────────────
 let cur: usize = 0;
@@ -176,7 +188,11 @@ export function checkCode(pc: u32): bool {
   }
   if (op == OP_NOT) return checkCode(pc + 4) && pc + 4 + w(pc + 7) == pc + size;
   if (op == OP_TRUE) return size == 4;
-  if (op == OP_EQ || op == OP_PREFIX) return size == 4 && a < <u32>fieldCount && b < <u32>setCount;
+  if (op == OP_EQ || op == OP_PREFIX || op == OP_EQ_CI || op == OP_LIKE || op == OP_LIKE_CI) return size == 4 && a < <u32>fieldCount && b < <u32>setCount;
+  if ((op & 0xFF) == OP_CMP) {
+    const rel = (op >> 8) & 0xFF;
+    return size == 4 && a < <u32>fieldCount && b < <u32>stringCount && rel >= REL_LT && rel <= REL_NE;
+  }
   if (op == OP_EXISTS || op == OP_IS_TRUE) return size == 4 && a < <u32>fieldCount;
   return false;
 }
@@ -230,12 +246,38 @@ export function selectShape(): void {
   }
 }
 
-function setHas(set: u32, p: usize, n: usize, esc: bool, prefix: bool): bool {
+// how a set is matched
+// @ts-ignore: decorator
+@inline const M_EQ: i32 = 0;
+// @ts-ignore: decorator
+@inline const M_PREFIX: i32 = 1;
+// @ts-ignore: decorator
+@inline const M_EQ_CI: i32 = 2;
+// @ts-ignore: decorator
+@inline const M_LIKE: i32 = 3;
+// @ts-ignore: decorator
+@inline const M_LIKE_CI: i32 = 4;
+
+function setHas(set: u32, p: usize, n: usize, esc: bool, mode: i32): bool {
   const ptr = <usize>load<u32>(setTable + <usize>set * 8);
   const count = load<u32>(setTable + <usize>set * 8, 4);
+  if (mode >= M_EQ_CI && esc) {
+    // the case-insensitive and wildcard matchers read plain bytes
+    const d = decodeString(p, p + n, scratch, SCRATCH_CAP);
+    if (d < 0) return false;
+    p = scratch;
+    n = <usize>d;
+  }
   for (let i: u32 = 0; i < count; i++) {
     const s = load<u32>(ptr + <usize>i * 4);
-    if (prefix ? strStartsWith(p, n, esc, strPtr(s), strLen(s)) : strEquals(p, n, esc, strPtr(s), strLen(s))) return true;
+    const sp = strPtr(s);
+    const sn = strLen(s);
+    let hit: bool;
+    if (mode == M_EQ) hit = strEquals(p, n, esc, sp, sn);
+    else if (mode == M_PREFIX) hit = strStartsWith(p, n, esc, sp, sn);
+    else if (mode == M_EQ_CI) hit = n == sn && equalsIgnoreCase(p, sp, n);
+    else hit = wildcardMatch(p, n, sp, sn, mode == M_LIKE_CI);
+    if (hit) return true;
   }
   return false;
 }
@@ -283,14 +325,104 @@ export function elementType(): u32 {
   return elType;
 }
 
-function matchesSet(set: u32, prefix: bool): bool {
+function matchesSet(set: u32, mode: i32): bool {
   const t = fvType & T_MASK;
-  if (t == T_STRING) return setHas(set, fvOff, fvLen, (fvType & T_ESC) != 0, prefix);
+  if (t == T_STRING) return setHas(set, fvOff, fvLen, (fvType & T_ESC) != 0 && !fvConst, mode);
   if (t != T_ARRAY) return false;
   elementsBegin(fvOff, fvLen);
   while (elementsNext()) {
-    if ((elType & T_MASK) == T_STRING && setHas(set, elOff, elLen, (elType & T_ESC) != 0, prefix)) return true;
+    if ((elType & T_MASK) == T_STRING && setHas(set, elOff, elLen, (elType & T_ESC) != 0, mode)) return true;
   }
+  return false;
+}
+
+/** A JSON number's text as f64 (digits, fraction, exponent); NaN when it is not one. */
+function numberOf(p: usize, n: usize): f64 {
+  let i: usize = 0;
+  let neg = false;
+  if (i < n && load<u8>(p) == 0x2D) {
+    neg = true;
+    i++;
+  }
+  let v: f64 = 0;
+  let digits = 0;
+  while (i < n && <u32>load<u8>(p + i) - 0x30 < 10) {
+    v = v * 10 + <f64>(load<u8>(p + i) - 0x30);
+    i++;
+    digits++;
+  }
+  if (i < n && load<u8>(p + i) == 0x2E) {
+    i++;
+    let scale: f64 = 0.1;
+    while (i < n && <u32>load<u8>(p + i) - 0x30 < 10) {
+      v += <f64>(load<u8>(p + i) - 0x30) * scale;
+      scale /= 10;
+      i++;
+      digits++;
+    }
+  }
+  if (digits == 0) return NaN;
+  if (i < n && (load<u8>(p + i) | 0x20) == 0x65) {
+    i++;
+    let eneg = false;
+    if (i < n && (load<u8>(p + i) == 0x2D || load<u8>(p + i) == 0x2B)) eneg = load<u8>(p + i++) == 0x2D;
+    let e: i32 = 0;
+    while (i < n && <u32>load<u8>(p + i) - 0x30 < 10) e = e * 10 + <i32>(load<u8>(p + i++) - 0x30);
+    v *= Math.pow(10, eneg ? -e : e);
+  }
+  if (i != n) return NaN;
+  return neg ? -v : v;
+}
+
+/** -1, 0 or 1 comparing the value (p, n) with constant (c, cn); 2 when they do not compare. */
+function compareValue(t: u32, p: usize, n: usize, c: usize, cn: usize, number: bool): i32 {
+  const base = t & T_MASK;
+  if (number) {
+    // numbers, and strings holding numbers (Elasticsearch coerces them in numeric fields)
+    let x: f64;
+    if (base == 2) x = numberOf(p, n);
+    else if (base == T_STRING && (t & T_ESC) == 0) x = numberOf(p, n);
+    else return 2;
+    const y = numberOf(c, cn);
+    if (isNaN(x) || isNaN(y)) return 2;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (base != T_STRING) return 2;
+  if ((t & T_ESC) != 0) {
+    const d = decodeString(p, p + n, scratch, SCRATCH_CAP);
+    if (d < 0) return 2;
+    p = scratch;
+    n = <usize>d;
+  }
+  const k = n < cn ? n : cn;
+  for (let i: usize = 0; i < k; i++) {
+    const a = load<u8>(p + i);
+    const b = load<u8>(c + i);
+    if (a != b) return a < b ? -1 : 1;
+  }
+  return n == cn ? 0 : n < cn ? -1 : 1;
+}
+
+@inline function relationHolds(rel: u32, cmp: i32): bool {
+  if (cmp == 2) return false;
+  if (rel == REL_LT) return cmp < 0;
+  if (rel == REL_LE) return cmp <= 0;
+  if (rel == REL_GT) return cmp > 0;
+  if (rel == REL_GE) return cmp >= 0;
+  if (rel == REL_EQ) return cmp == 0;
+  return cmp != 0;
+}
+
+/** field <rel> constant: for an array, any element. */
+function compares(op: u32, constant: u32): bool {
+  const rel = (op >> 8) & 0xFF;
+  const number = (op & CMP_NUMBER) != 0;
+  const c = strPtr(constant);
+  const cn = strLen(constant);
+  const t = fvType & T_MASK;
+  if (t != T_ARRAY) return relationHolds(rel, compareValue(fvConst ? T_STRING : fvType, fvOff, fvLen, c, cn, number));
+  elementsBegin(fvOff, fvLen);
+  while (elementsNext()) if (relationHolds(rel, compareValue(elType, elOff, elLen, c, cn, number))) return true;
   return false;
 }
 
@@ -338,8 +470,12 @@ export function evalNode(pc: u32): bool {
   if (op == OP_NOT) return !evalNode(pc + 4);
   if (op == OP_TRUE) return true;
   if (!getField(a)) return false;
-  if (op == OP_EQ) return matchesSet(w(pc + 2), false);
-  if (op == OP_PREFIX) return matchesSet(w(pc + 2), true);
+  if (op == OP_EQ) return matchesSet(w(pc + 2), M_EQ);
+  if (op == OP_PREFIX) return matchesSet(w(pc + 2), M_PREFIX);
+  if (op == OP_EQ_CI) return matchesSet(w(pc + 2), M_EQ_CI);
+  if (op == OP_LIKE) return matchesSet(w(pc + 2), M_LIKE);
+  if (op == OP_LIKE_CI) return matchesSet(w(pc + 2), M_LIKE_CI);
+  if ((op & 0xFF) == OP_CMP) return compares(op, w(pc + 2));
   if (op == OP_EXISTS) return exists();
   if (op == OP_IS_TRUE) return isTrue();
   return false;

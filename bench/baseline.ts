@@ -78,11 +78,27 @@ function evalExpr(e: Expr, rec: Obj, shape: number): boolean {
   if ("all" in e) return e.all.every((x) => evalExpr(x, rec, shape));
   if ("any" in e) return e.any.some((x) => evalExpr(x, rec, shape));
   if ("not" in e) return !evalExpr(e.not, rec, shape);
-  const name = "eq" in e ? e.eq : "prefix" in e ? e.prefix : "exists" in e ? e.exists : e.isTrue;
+  const name = "eq" in e ? e.eq : "prefix" in e ? e.prefix : "exists" in e ? e.exists : "isTrue" in e ? e.isTrue : "eqCi" in e ? e.eqCi : "like" in e ? e.like : e.cmp;
   const v = fieldOf(rec, shape, name);
   if (v === undefined) return false;
   const each = Array.isArray(v) ? v : [v];
+  const lower = (x: string) => x.replace(/[A-Z]/g, (c) => c.toLowerCase());
   if ("eq" in e) return each.some((x) => typeof x === "string" && e.values.includes(x));
+  if ("eqCi" in e) return each.some((x) => typeof x === "string" && e.values.some((y) => lower(y) === lower(x)));
+  if ("like" in e) {
+    const res = e.patterns.map((p) => new RegExp("^" + p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$", "s" + (e.insensitive ? "i" : "")));
+    return each.some((x) => typeof x === "string" && res.some((re) => re.test(x)));
+  }
+  if ("cmp" in e) {
+    const rel = { "<": (a: number) => a < 0, "<=": (a: number) => a <= 0, ">": (a: number) => a > 0, ">=": (a: number) => a >= 0, "==": (a: number) => a === 0, "!=": (a: number) => a !== 0 }[e.rel];
+    return each.some((x) => {
+      if (typeof e.value === "number") {
+        const n = typeof x === "number" ? x : typeof x === "string" && x.trim() !== "" ? Number(x) : NaN;
+        return !Number.isNaN(n) && rel(n < e.value ? -1 : n > e.value ? 1 : 0);
+      }
+      return typeof x === "string" && rel(x < e.value ? -1 : x > e.value ? 1 : 0);
+    });
+  }
   if ("prefix" in e) return each.some((x) => typeof x === "string" && e.values.some((p) => x.startsWith(p)));
   if ("exists" in e) return Array.isArray(v) ? v.some((x) => x !== null) : v !== null;
   return each.some((x) => x === true || x === "true");

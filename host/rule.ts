@@ -12,7 +12,10 @@ export type Expr =
   | { eq: string; values: string[] } // case-sensitive; any element of an array field
   | { prefix: string; values: string[] }
   | { exists: string } // EQL `like "*"`: present and not null
-  | { isTrue: string }; // JSON true, or the string "true"
+  | { isTrue: string } // JSON true, or the string "true"
+  | { eqCi: string; values: string[] } // EQL `in~`: ASCII case-insensitive
+  | { like: string; patterns: string[]; insensitive?: boolean } // `*` any run, `?` one character
+  | { cmp: string; rel: "<" | "<=" | ">" | ">=" | "==" | "!="; value: number | string }; // numbers, or strings bytewise
 
 export interface SummaryField {
   /** Name in `peer` and in the alert's events (flattened, dotted). */

@@ -46,17 +46,25 @@ function toExpr(c: Cond): Expr[] {
     case "not":
       return [{ not: one(toExpr(c.item)) }];
     case "in": {
-      if (c.insensitive) throw new Unsupported(`"${c.field} in~ (…)" (case-insensitive lists are not supported yet)`);
-      return [{ eq: c.field, values: c.values.map((v) => str(v, c.field)) }];
+      const values = c.values.map((v) => str(v, c.field));
+      return [c.insensitive ? { eqCi: c.field, values } : { eq: c.field, values }];
     }
     case "like":
       if (!c.insensitive && c.patterns.length === 1 && c.patterns[0] === "*") return [{ exists: c.field }];
-      throw new Unsupported(`"${c.field} like${c.insensitive ? "~" : ""}" with patterns other than "*" (not supported yet)`);
-    case "cmp":
-      if (c.op === "==" && c.value === true) return [{ isTrue: c.field }];
-      if (c.op === "==" && typeof c.value === "string") return [{ eq: c.field, values: [c.value] }];
-      if (c.op === "!=" && typeof c.value === "string") return [{ all: [{ exists: c.field }, { not: { eq: c.field, values: [c.value] } }] }];
-      throw new Unsupported(`"${c.field} ${c.op} ${JSON.stringify(c.value)}" (${c.op === ":" ? "case-insensitive match" : typeof c.value === "string" ? "ordering comparison" : `comparison with ${c.value === null ? "null" : typeof c.value}`} is not supported yet)`);
+      return [{ like: c.field, patterns: c.patterns, insensitive: c.insensitive }];
+    case "cmp": {
+      const v = c.value;
+      if (v === null) {
+        if (c.op === "==") return [{ not: { exists: c.field } }];
+        if (c.op === "!=") return [{ exists: c.field }];
+      }
+      if (c.op === "==" && v === true) return [{ isTrue: c.field }];
+      if (c.op === ":" && typeof v === "string") return [{ like: c.field, patterns: [v], insensitive: true }];
+      if (c.op === "==" && typeof v === "string") return [{ eq: c.field, values: [v] }];
+      if (c.op === "!=" && typeof v === "string") return [{ all: [{ exists: c.field }, { not: { eq: c.field, values: [v] } }] }];
+      if (typeof v === "number" || typeof v === "string") return [{ cmp: c.field, rel: c.op === ":" ? "==" : c.op, value: v }];
+      throw new Unsupported(`"${c.field} ${c.op} ${JSON.stringify(v)}" (comparisons with ${v === null ? "null" : typeof v} are not supported yet)`);
+    }
   }
 }
 
