@@ -247,13 +247,31 @@ function messageValue(b: Buf, p: usize, n: usize, redact: bool): void {
   b.bytes(p, n);
 }
 
-/**
- * Appends an ECS alert record (one line) for a sequence of rule r. s1/s2: the stages' renderings
- * and their lengths (0 when lost); key holds "pod" or "namespace/pod" and the pod starts at podOff.
- */
-export function alertRecord(b: Buf, r: i32, id: u64, key: usize, keyLen: usize, podOff: usize, t1: i64, t2: i64, s1: usize, s1Len: usize, s2: usize, s2Len: usize): void {
+/** The alert message of rule r (its template's parts), as a JSON string body. */
+function message(b: Buf, r: i32, key: usize, keyLen: usize, podOff: usize, span: i64, s1: usize, s2: usize): void {
+  const parts = rulePartCount(r);
+  for (let i: u32 = 0; i < parts; i++) {
+    const kind = partKind(r, i);
+    if (kind == PART_LITERAL) {
+      const s = partA(r, i);
+      b.escaped(strPtr(s), strLen(s));
+    } else if (kind == PART_KEY) b.escaped(key, keyLen);
+    else if (kind == PART_POD) b.escaped(key + podOff, keyLen - podOff);
+    else if (kind == PART_SPAN_MS) spanMs(b, span);
+    else if (kind == PART_FIELD) {
+      const st = <i32>partA(r, i);
+      const sum = st == 0 ? s1 : s2;
+      const f = <i32>partB(r, i);
+      if (sum == 0 || sumValueLen(sum, f) == 0) b.byte(0x2D);
+      else messageValue(b, sumJson(sum) + sumValueOff(sum, f), sumValueLen(sum, f), (summaryFlags(r, st, f) & SUMMARY_REDACT) != 0);
+    }
+  }
+}
+
+/** The start of an alert record: time, event, rule, threat, orchestrator. */
+function alertHead(b: Buf, r: i32, t: i64, key: usize, keyLen: usize, podOff: usize): void {
   b.ascii("{\"@timestamp\":");
-  isoTime(b, t2);
+  isoTime(b, t);
   b.ascii(",\"event\":{\"kind\":\"alert\",\"module\":\"podprobe\",\"severity\":");
   b.dec(<u64>ruleSeverity(r));
   b.ascii(",\"risk_score\":");
@@ -271,7 +289,42 @@ export function alertRecord(b: Buf, r: i32, id: u64, key: usize, keyLen: usize, 
     b.ascii(",\"namespace\":");
     b.quoted(key, podOff - 1);
   }
-  b.ascii("},\"podprobe\":{\"sequence\":{\"id\":\"");
+  b.byte(0x7D);
+}
+
+/** A single-event rule's member of a record's tag: {"rule":…,"match":{"id":…,"key":…}}. */
+export function tagMatch(b: Buf, r: i32, id: u64, key: usize, keyLen: usize): void {
+  if (b.len > 0) b.byte(0x2C);
+  b.ascii("{\"rule\":");
+  ruleObject(b, r);
+  b.ascii(",\"match\":{\"id\":\"");
+  b.hex64(id);
+  b.ascii("\",\"key\":");
+  b.quoted(key, keyLen);
+  b.ascii("}}");
+}
+
+/** The alert record of a single-event rule: podprobe.match and the event's summary. */
+export function alertRecordSingle(b: Buf, r: i32, id: u64, key: usize, keyLen: usize, podOff: usize, t: i64, sum: usize, sumLen: usize): void {
+  alertHead(b, r, t, key, keyLen, podOff);
+  b.ascii(",\"podprobe\":{\"match\":{\"id\":\"");
+  b.hex64(id);
+  b.ascii("\",\"key\":");
+  b.quoted(key, keyLen);
+  b.ascii("},\"events\":[");
+  summaryRedacted(b, r, 0, sum, sumLen);
+  b.ascii("]},\"message\":\"");
+  message(b, r, key, keyLen, podOff, 0, sum, 0);
+  b.ascii("\"}\n");
+}
+
+/**
+ * Appends an ECS alert record (one line) for a sequence of rule r. s1/s2: the stages' renderings
+ * and their lengths (0 when lost); key holds "pod" or "namespace/pod" and the pod starts at podOff.
+ */
+export function alertRecord(b: Buf, r: i32, id: u64, key: usize, keyLen: usize, podOff: usize, t1: i64, t2: i64, s1: usize, s1Len: usize, s2: usize, s2Len: usize): void {
+  alertHead(b, r, t2, key, keyLen, podOff);
+  b.ascii(",\"podprobe\":{\"sequence\":{\"id\":\"");
   b.hex64(id);
   b.ascii("\",\"key\":");
   b.quoted(key, keyLen);
@@ -282,22 +335,6 @@ export function alertRecord(b: Buf, r: i32, id: u64, key: usize, keyLen: usize, 
   b.byte(0x2C);
   summaryRedacted(b, r, 1, s2, s2Len);
   b.ascii("]},\"message\":\"");
-  const parts = rulePartCount(r);
-  for (let i: u32 = 0; i < parts; i++) {
-    const kind = partKind(r, i);
-    if (kind == PART_LITERAL) {
-      const s = partA(r, i);
-      b.escaped(strPtr(s), strLen(s));
-    } else if (kind == PART_KEY) b.escaped(key, keyLen);
-    else if (kind == PART_POD) b.escaped(key + podOff, keyLen - podOff);
-    else if (kind == PART_SPAN_MS) spanMs(b, t2 - t1);
-    else if (kind == PART_FIELD) {
-      const st = <i32>partA(r, i);
-      const sum = st == 0 ? s1 : s2;
-      const f = <i32>partB(r, i);
-      if (sum == 0 || sumValueLen(sum, f) == 0) b.byte(0x2D);
-      else messageValue(b, sumJson(sum) + sumValueOff(sum, f), sumValueLen(sum, f), (summaryFlags(r, st, f) & SUMMARY_REDACT) != 0);
-    }
-  }
+  message(b, r, key, keyLen, podOff, t2 - t1, s1, s2);
   b.ascii("\"}\n");
 }

@@ -5,11 +5,11 @@
 import { bump, C_RECORDS_IN, C_RECORDS_OUT, C_INVALID, C_OVERSIZE, C_NO_KEY, C_NO_TIME, C_LATE, C_TAG_CONFLICT, C_CANDIDATES_STAGE1, C_CANDIDATES_STAGE2, C_KEYS_OVERFLOW } from "./counters";
 import { scanRecord, recDuplicate, recClose, recEmpty, slotType, T_NONE, T_STRING, T_NUMBER, T_ARRAY, T_ESC, T_MASK } from "./scan";
 import { selectShape, evalNode, getField, fvType, fvOff, fvLen, fvConst, tagPath, NONE, elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./program";
-import { ruleCount, stageCode, stageTime, stageKey, stageNsField, stageNsTransform, NS_SERVICEACCOUNT } from "./rules";
+import { ruleCount, ruleStages, stageCode, stageTime, stageKey, stageNsField, stageNsTransform, NS_SERVICEACCOUNT } from "./rules";
 import { parseTime, timeOk } from "./time";
 import { decodeString, bytesEqual } from "./strings";
 import { renderSummary } from "./summary";
-import { out, tagBuf, alertBuf, beginRecord, candidateKey, applyPending, storePendingSummary, pendingMark, watermark, observeTime } from "./sequence";
+import { out, tagBuf, alertBuf, beginRecord, candidateKey, applyPending, storePendingSummary, pendingMark, watermark, observeTime, matchSingle } from "./sequence";
 import { splice } from "./alert";
 import { holdEnabled, HF_NEWLINE, HF_EMPTY } from "./hold";
 import { Buf } from "./buf";
@@ -118,16 +118,31 @@ export function extractKeys(r: i32, stage: i32): i32 {
   return podOff;
 }
 
+let hasTime = false;
+
+/** The event time of rule r's stage for the current record; hasTime false (and no_time counted) without one. */
+function stageTimeOf(r: i32, stage: i32): i64 {
+  const present = getField(stageTime(r, stage));
+  const t = present ? parseTime(fvType, fvOff, fvLen) : 0;
+  hasTime = present && timeOk;
+  if (!hasTime) bump(C_NO_TIME);
+  return t;
+}
+
+/** A single-event rule: the record matches on its own (the key, when present, names the pod). */
+function single(r: i32): void {
+  const t = stageTimeOf(r, 0);
+  if (!hasTime) return;
+  const n = extractKeys(r, 0);
+  bump(C_CANDIDATES_STAGE1);
+  renderSummary(r, 0);
+  if (n > 0) matchSingle(r, t, keyPtr(0), keyLen(0), podOff);
+  else matchSingle(r, t, keyBuf, 0, 0);
+}
+
 function candidate(r: i32, stage: i32): void {
-  if (!getField(stageTime(r, stage))) {
-    bump(C_NO_TIME);
-    return;
-  }
-  const t = parseTime(fvType, fvOff, fvLen);
-  if (!timeOk) {
-    bump(C_NO_TIME);
-    return;
-  }
+  const t = stageTimeOf(r, stage);
+  if (!hasTime) return;
   if (extractKeys(r, stage) == 0) {
     bump(C_NO_KEY);
     return;
@@ -168,6 +183,10 @@ export function processRecord(p: usize, n: usize, nl: bool): void {
   beginRecord(p, n, arrival);
   const conflict = tagPath != NONE && slotType(<i32>tagPath) != T_NONE;
   for (let r = 0; r < ruleCount; r++) {
+    if (ruleStages(r) == 1) {
+      if (evalNode(stageCode(r, 0))) single(r);
+      continue;
+    }
     for (let stage = 1; stage >= 0; stage--) {
       if (evalNode(stageCode(r, stage))) candidate(r, stage);
     }
@@ -197,7 +216,7 @@ export function recordKey(p: usize, n: usize, dst: Buf): void {
     selectShape();
     let done = false;
     for (let r = 0; r < ruleCount && !done; r++) {
-      for (let stage = 1; stage >= 0 && !done; stage--) {
+      for (let stage = ruleStages(r) - 1; stage >= 0 && !done; stage--) {
         if (evalNode(stageCode(r, stage)) && extractKeys(r, stage) > 0) {
           dst.escaped(keyPtr(0), keyLen(0));
           done = true;

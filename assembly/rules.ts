@@ -2,7 +2,7 @@
 // key and namespace fields, the summary fields, plus the alert message template. Read after the tables.
 //
 //   rules: n, n × ( id, name, maxspan ns lo, hi, severity, risk_score, threat (JSON text),
-//                   stages (= 2), stages × ( code, time field, key field, namespace field | NONE,
+//                   stages (1: single-event, 2: sequence), stages × ( code, time field, key field, namespace field | NONE,
 //                                            namespace transform, summaries, summaries × (name, field, flags) ),
 //                   parts, parts × (kind, a, b) )
 //   namespace transform: 0 = the value itself, 1 = <ns> of "system:serviceaccount:<ns>:<sa>"
@@ -32,9 +32,10 @@ export const SUMMARY_REDACT: u32 = 1;
 
 export let ruleCount: i32 = 0;
 
-// rule row: id, name, maxspan (i64), severity, risk, threat, idHash (u64), parts count
+// rule row: id, name, maxspan (i64), severity, risk, threat, idHash (u64), parts count, stage count
 // @ts-ignore: decorator
 @inline const RULE_ROW: usize = 48;
+// (the stage count sits in the row's last word: +44)
 const ruleTable: usize = heap.alloc(<usize>MAX_RULES * RULE_ROW);
 // stage row: code, time, key, ns field, ns transform, summary count, then summary (name, field, flags) × 16
 // @ts-ignore: decorator
@@ -72,6 +73,10 @@ const partTable: usize = heap.alloc(<usize>MAX_RULES * MAX_PARTS * 12);
 }
 @inline export function rulePartCount(r: i32): u32 {
   return load<u32>(ruleRow(r), 40);
+}
+/** 1 for a single-event rule, 2 for a sequence. */
+@inline export function ruleStages(r: i32): i32 {
+  return <i32>load<u32>(ruleRow(r), 44);
 }
 @inline export function stageCode(r: i32, s: i32): u32 {
   return load<u32>(stageRow(r, s));
@@ -128,8 +133,10 @@ export function loadRules(): bool {
     store<u32>(row, rd(), 20);
     store<u32>(row, readString(), 24);
     store<u64>(row, hashBytes(0x706F6470726F6265, strPtr(id), strLen(id)), 32);
-    if (<i32>rd() != STAGES) return false;
-    for (let s = 0; s < STAGES; s++) {
+    const stages = <i32>rd();
+    if (stages < 1 || stages > STAGES) return false;
+    store<u32>(row, <u32>stages, 44);
+    for (let s = 0; s < stages; s++) {
       const st = stageRow(r, s);
       const code = rd();
       if (!checkCode(code)) return false;
@@ -165,7 +172,7 @@ export function loadRules(): bool {
       const b = rd();
       if (kind > PART_POD) return false;
       if (kind == PART_LITERAL && a >= <u32>stringCount) return false;
-      if (kind == PART_FIELD && (a >= <u32>STAGES || <i32>b >= summaryCount(r, <i32>a))) return false;
+      if (kind == PART_FIELD && (a >= <u32>stages || <i32>b >= summaryCount(r, <i32>a))) return false;
       store<u32>(pe, kind);
       store<u32>(pe, a, 4);
       store<u32>(pe, b, 8);

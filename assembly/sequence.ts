@@ -9,7 +9,7 @@ import { hashBytes, hashCombine } from "./hash";
 import { ruleIdHash, ruleMaxspan } from "./rules";
 import { findKey, getOrCreateKey, addEntry, expireKey, entryPtr, ringCap, touch, earlier, NIL } from "./state";
 import { rendered, summaryAt, summaryLenAt, storeSummary, NO_SUMMARY } from "./summary";
-import { tagAlert, splice, alertRecord } from "./alert";
+import { tagAlert, splice, alertRecord, tagMatch, alertRecordSingle } from "./alert";
 import { takeHeld, hold, heldPtr, heldLen, heldClose, heldFlags, HF_NEWLINE, HF_EMPTY } from "./hold";
 
 // @ts-ignore: decorator
@@ -188,6 +188,20 @@ function pair(r: i32, stage: i32, k: u32, e: usize, t: i64, key: usize, keyLen: 
   store<u64>(e, 0, 8);
   if (stage == 1) consumeStage1(k, te, eSeq);
   else consumeStage1(k, t, recSeq);
+}
+
+/**
+ * A single-event rule matched the current record (time t, `rendered` holding its summary): tag it and queue
+ * its alert. No state is kept.
+ */
+export function matchSingle(r: i32, t: i64, key: usize, keyLen: usize, podOff: usize): void {
+  const id = hashCombine(ruleIdHash(r), recordHash());
+  tagMatch(tagBuf, r, id, key, keyLen);
+  if (alertsOn) {
+    alertRecordSingle(alertBuf, r, id, key, keyLen, podOff, t, rendered.base, rendered.len);
+    bump(C_ALERTS);
+  }
+  bump(C_MATCHES);
 }
 
 /**

@@ -88,3 +88,8 @@ export function sequenceMessage(name: string, profiles: ProfileName[]): string {
   const words = (p: ProfileName, i: number) => PROFILES[p].fragment.map((w) => (w.includes(".") ? `{${i}:${w}}` : w)).join(" ");
   return `${name} in pod {pod}: ${profiles.map(words).join(" → ")} ({span_ms} ms apart)`;
 }
+
+/** "<rule name> in pod {pod}: <fragment>" for a single-event rule. */
+export function eventMessage(name: string, profile: ProfileName): string {
+  return `${name} in pod {pod}: ${PROFILES[profile].fragment.map((w) => (w.includes(".") ? `{0:${w}}` : w)).join(" ")}`;
+}

@@ -43,8 +43,10 @@ export interface SequenceRule {
   severity: number;
   riskScore: number;
   threat: unknown[];
+  /** The sequence's span (a single-event rule ignores it). */
   maxspanMs: number;
-  stages: [Stage, Stage];
+  /** Two stages: a sequence; one stage: a single-event rule (each matching record alerts on its own). */
+  stages: [Stage, Stage] | [Stage];
   /** Alert message; {key}, {pod}, {span_ms} and {<stage>:<summary name>} are filled in. */
   message: string;
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { parseEql, EqlError, type Cond, type EventQuery } from "./eql.js";
 import type { Expr, SequenceRule, Stage } from "./rule.js";
-import { PROFILES, profileFor, sequenceMessage, type ProfileName } from "./profiles.js";
+import { PROFILES, profileFor, sequenceMessage, eventMessage, type ProfileName } from "./profiles.js";
 
 export class RuleFileError extends Error {
   constructor(readonly file: string, detail: string) {
@@ -108,21 +108,22 @@ export function ruleFromToml(doc: Record<string, any>, file: string): SequenceRu
     if (e instanceof EqlError) throw new RuleFileError(file, `rule.query: ${e.message}`);
     throw e;
   }
+  const severity = typeof r.severity === "string" ? SEVERITY[r.severity] : undefined;
+  const risk = typeof r.risk_score === "number" ? r.risk_score : severity ?? 47;
+  const meta = { id: r.rule_id as string, name: r.name as string, severity: severity ?? risk, riskScore: risk, threat: threatOf(r.threat) };
   try {
-    if (q.kind === "event") throw new Unsupported("single-event queries (not supported yet: the engine runs sequences)");
+    if (q.kind === "event") {
+      // the pod names the match in alerts and routing when the record has one
+      const a = stageOf(q.query, "orchestrator.resource.name");
+      return { ...meta, maxspanMs: 1, stages: [a.stage], message: eventMessage(meta.name, a.profile) };
+    }
     if (q.stages.length !== 2) throw new Unsupported(`a sequence of ${q.stages.length} stages (only 2 are supported yet)`);
     if (q.maxspanMs === undefined) throw new Unsupported("a sequence without maxspan (unbounded state)");
     const keys = q.stages.map((s) => [...q.by, ...s.by]);
     if (keys.some((k) => k.length !== 1)) throw new Unsupported(`join keys ${JSON.stringify(keys)} (exactly one "by" field per stage is supported yet)`);
     const [a, b] = q.stages.map((s, i) => stageOf(s.query, keys[i][0]));
-    const severity = typeof r.severity === "string" ? SEVERITY[r.severity] : undefined;
-    const risk = typeof r.risk_score === "number" ? r.risk_score : severity ?? 47;
     return {
-      id: r.rule_id,
-      name: r.name,
-      severity: severity ?? risk,
-      riskScore: risk,
-      threat: threatOf(r.threat),
+      ...meta,
       maxspanMs: q.maxspanMs,
       stages: [a.stage, b.stage],
       message: sequenceMessage(r.name, [a.profile, b.profile]),

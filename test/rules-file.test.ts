@@ -68,10 +68,44 @@ describe("a file-where sequence: token read, then an API request within 60 s", (
   });
 });
 
+describe("single-event rules: each matching record alerts on its own", () => {
+  const bearer = loadRuleFiles([file("./rules/authorization-header-in-args.toml")]).rules;
+  const dns = loadRuleFiles([file("./rules/dns-to-cluster-api.toml")]).rules;
+  test("like~ over process.name and a like pattern over process.args", () => {
+    const hit = s1(0, { name: "HTTPie", args: ["http", "-H", "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig", "https://x"] });
+    const miss = s1(10, { name: "curl", args: ["curl", "https://x"] });
+    const r = run([hit, miss], { rules: bearer });
+    expect(r.stats.matches).toBe(1);
+    expect(r.tagged).toHaveLength(1);
+    expect(r.tagged[0].index).toBe(0);
+    const tag = r.tagged[0].tag.alerts[0];
+    expect(tag.rule).toEqual({ id: "7d2b1a90-58c4-4c57-a3b2-6e0f1b9e2a44", name: "Bearer Token in Process Arguments" });
+    expect(tag.match).toEqual({ id: expect.stringMatching(/^[0-9a-f]{16}$/), key: "pod-a" });
+    const a = r.alerts[0];
+    expect(Object.keys(a)).toEqual(["@timestamp", "event", "rule", "threat", "orchestrator", "podprobe", "message"]);
+    expect(a.podprobe.match).toEqual(tag.match);
+    expect(a.podprobe.events[0]["process.args"][2]).toBe("Authorization: Bearer [REDACTED]");
+    expect(a.message).toBe("Bearer Token in Process Arguments in pod pod-a: HTTPie");
+  });
+  test("like~ over DNS names", () => {
+    const q = (name: string) => ({ "@timestamp": ts(0), event: { category: ["network"] }, dns: { question: { name } }, process: { name: "nslookup" }, container: { id: "c" }, orchestrator: { resource: { name: "pod-a" }, namespace: "default" } });
+    const r = run([q("KUBERNETES.default.svc"), q("api.shop.svc.cluster.local"), q("example.com")], { rules: dns });
+    expect(r.tagged.map((t) => t.index)).toEqual([0, 1]);
+    expect(r.alerts[1].podprobe.events[0]["dns.question.name"]).toBe("api.shop.svc.cluster.local");
+  });
+  test("one record can carry alerts of a sequence rule and a single-event rule", () => {
+    const rules = loadRuleFiles([SEED_FILE, file("./rules/authorization-header-in-args.toml")]).rules;
+    const rec = s1(0, { name: "curl", args: ["curl", "-H", "Authorization: Bearer abc", "https://k8s"] });
+    const r = run([s2raw(300), rec], { rules });
+    expect(r.tagged[0].tag.alerts.map((a: { rule: { id: string } }) => a.rule.id)).toEqual([SEED_RULE.id, "7d2b1a90-58c4-4c57-a3b2-6e0f1b9e2a44"]);
+    expect(r.alerts).toHaveLength(2);
+  });
+});
+
 describe("what the engine cannot run yet is refused with the construct and its place", () => {
-  test("like~ / like patterns in a single-event rule", () => {
-    expect(() => loadRuleFiles([file("./rules/authorization-header-in-args.toml")])).toThrow(RuleFileError);
-    expect(() => loadRuleFiles([file("./rules/authorization-header-in-args.toml")])).toThrow(/rule.query: unsupported: single-event queries/);
+  test("a sequence of three stages", () => {
+    expect(() => loadRuleFiles([file("./rules/unsupported-three-stages.toml")])).toThrow(RuleFileError);
+    expect(() => loadRuleFiles([file("./rules/unsupported-three-stages.toml")])).toThrow(/unsupported-three-stages\.toml: rule\.query: unsupported: a sequence of 3 stages/);
   });
   test("a syntax error names line and column of rule.query", () => {
     const dir = mkdtempSync(join(tmpdir(), "podprobe-rules-"));
@@ -83,7 +117,7 @@ describe("what the engine cannot run yet is refused with the construct and its p
   });
   test("skipUnsupported loads the rest of a folder and reports what it skipped", () => {
     const { rules, skipped } = loadRuleFiles([file("./rules")], { skipUnsupported: true });
-    expect(rules.map((r) => r.id).sort()).toEqual(["0b3c7e2f-7a11-4c55-9f3e-3f0f3c2b8d11", SEED_RULE.id].sort());
-    expect(skipped.map((e) => e.file.split("/").pop()).sort()).toEqual(["authorization-header-in-args.toml", "dns-to-cluster-api.toml"]);
+    expect(rules.map((r) => r.id).sort()).toEqual(["0b3c7e2f-7a11-4c55-9f3e-3f0f3c2b8d11", "3e9b5c1d-0f6a-4b8e-9d2c-7a1e4f6b8c33", "7d2b1a90-58c4-4c57-a3b2-6e0f1b9e2a44", SEED_RULE.id].sort());
+    expect(skipped.map((e) => e.file.split("/").pop())).toEqual(["unsupported-three-stages.toml"]);
   });
 });
