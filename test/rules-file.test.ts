@@ -9,8 +9,8 @@ import { run, s1, s2ecs, s2raw, ts } from "./helpers.js";
 
 const file = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const SEED_FILE = file("../examples/rules/forbidden-direct-interactive-k8s-api-request.toml");
-const REVISION = file("./rules/forbidden-direct-interactive-k8s-api-request-2026-04.toml");
-const SA_TOKEN = file("./rules/sa-token-read-then-api-request.toml");
+const REVISION = file("../examples/rules/forbidden-direct-interactive-k8s-api-request-2026-04.toml");
+const SA_TOKEN = file("../examples/rules/sa-token-read-then-api-request.toml");
 
 test("the seed rule as Elastic ships it compiles to exactly the built-in program", () => {
   const { rules } = loadRuleFiles([SEED_FILE]);
@@ -69,8 +69,8 @@ describe("a file-where sequence: token read, then an API request within 60 s", (
 });
 
 describe("single-event rules: each matching record alerts on its own", () => {
-  const bearer = loadRuleFiles([file("./rules/authorization-header-in-args.toml")]).rules;
-  const dns = loadRuleFiles([file("./rules/dns-to-cluster-api.toml")]).rules;
+  const bearer = loadRuleFiles([file("../examples/rules/authorization-header-in-args.toml")]).rules;
+  const dns = loadRuleFiles([file("../examples/rules/dns-to-cluster-api.toml")]).rules;
   test("like~ over process.name and a like pattern over process.args", () => {
     const hit = s1(0, { name: "HTTPie", args: ["http", "-H", "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig", "https://x"] });
     const miss = s1(10, { name: "curl", args: ["curl", "https://x"] });
@@ -94,7 +94,7 @@ describe("single-event rules: each matching record alerts on its own", () => {
     expect(r.alerts[1].podprobe.events[0]["dns.question.name"]).toBe("api.shop.svc.cluster.local");
   });
   test("one record can carry alerts of a sequence rule and a single-event rule", () => {
-    const rules = loadRuleFiles([SEED_FILE, file("./rules/authorization-header-in-args.toml")]).rules;
+    const rules = loadRuleFiles([SEED_FILE, file("../examples/rules/authorization-header-in-args.toml")]).rules;
     const rec = s1(0, { name: "curl", args: ["curl", "-H", "Authorization: Bearer abc", "https://k8s"] });
     const r = run([s2raw(300), rec], { rules });
     expect(r.tagged[0].tag.alerts.map((a: { rule: { id: string } }) => a.rule.id)).toEqual([SEED_RULE.id, "7d2b1a90-58c4-4c57-a3b2-6e0f1b9e2a44"]);
@@ -116,8 +116,9 @@ describe("what the engine cannot run yet is refused with the construct and its p
     expect(() => loadRuleFiles([bad])).toThrow(RuleFileError);
   });
   test("skipUnsupported loads the rest of a folder and reports what it skipped", () => {
-    const { rules, skipped } = loadRuleFiles([file("./rules")], { skipUnsupported: true });
-    expect(rules.map((r) => r.id).sort()).toEqual(["0b3c7e2f-7a11-4c55-9f3e-3f0f3c2b8d11", "3e9b5c1d-0f6a-4b8e-9d2c-7a1e4f6b8c33", "7d2b1a90-58c4-4c57-a3b2-6e0f1b9e2a44", SEED_RULE.id].sort());
+    const { rules, skipped } = loadRuleFiles([file("../examples/rules"), file("./rules")], { skipUnsupported: true });
+    expect(rules).toHaveLength(6);
+    expect(new Set(rules.map((r) => r.id)).size).toBe(5); // the seed rule and its revision share an id
     expect(skipped.map((e) => e.file.split("/").pop())).toEqual(["unsupported-three-stages.toml"]);
   });
 });
