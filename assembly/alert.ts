@@ -247,8 +247,22 @@ function messageValue(b: Buf, p: usize, n: usize, redact: bool): void {
   b.bytes(p, n);
 }
 
-/** The alert message of rule r (its template's parts), as a JSON string body. */
-function message(b: Buf, r: i32, key: usize, keyLen: usize, podOff: usize, span: i64, s1: usize, s2: usize): void {
+/** The summaries of the events of the alert being written: stage i at chain + 8i (pointer u32, length u32). */
+export const chain: usize = heap.alloc(8 * 4);
+
+@inline export function setChain(i: i32, p: usize, n: usize): void {
+  store<u32>(chain + (<usize>i << 3), <u32>p);
+  store<u32>(chain + (<usize>i << 3), <u32>n, 4);
+}
+@inline function chainPtr(i: i32): usize {
+  return <usize>load<u32>(chain + (<usize>i << 3));
+}
+@inline function chainLen(i: i32): usize {
+  return <usize>load<u32>(chain + (<usize>i << 3), 4);
+}
+
+/** The alert message of rule r (its template's parts) as a JSON string body, fields from the chain table. */
+function message(b: Buf, r: i32, key: usize, keyLen: usize, podOff: usize, span: i64): void {
   const parts = rulePartCount(r);
   for (let i: u32 = 0; i < parts; i++) {
     const kind = partKind(r, i);
@@ -260,7 +274,7 @@ function message(b: Buf, r: i32, key: usize, keyLen: usize, podOff: usize, span:
     else if (kind == PART_SPAN_MS) spanMs(b, span);
     else if (kind == PART_FIELD) {
       const st = <i32>partA(r, i);
-      const sum = st == 0 ? s1 : s2;
+      const sum = chainPtr(st);
       const f = <i32>partB(r, i);
       if (sum == 0 || sumValueLen(sum, f) == 0) b.byte(0x2D);
       else messageValue(b, sumJson(sum) + sumValueOff(sum, f), sumValueLen(sum, f), (summaryFlags(r, st, f) & SUMMARY_REDACT) != 0);
@@ -314,15 +328,16 @@ export function alertRecordSingle(b: Buf, r: i32, id: u64, key: usize, keyLen: u
   b.ascii("},\"events\":[");
   summaryRedacted(b, r, 0, sum, sumLen);
   b.ascii("]},\"message\":\"");
-  message(b, r, key, keyLen, podOff, 0, sum, 0);
+  setChain(0, sum, sumLen);
+  message(b, r, key, keyLen, podOff, 0);
   b.ascii("\"}\n");
 }
 
 /**
- * Appends an ECS alert record (one line) for a sequence of rule r. s1/s2: the stages' renderings
- * and their lengths (0 when lost); key holds "pod" or "namespace/pod" and the pod starts at podOff.
+ * Appends an ECS alert record (one line) for a sequence of n stages of rule r, whose events' summaries are in the
+ * chain table (a 0 pointer: lost). key holds "pod" or "namespace/pod" and the pod starts at podOff.
  */
-export function alertRecord(b: Buf, r: i32, id: u64, key: usize, keyLen: usize, podOff: usize, t1: i64, t2: i64, s1: usize, s1Len: usize, s2: usize, s2Len: usize): void {
+export function alertRecord(b: Buf, r: i32, n: i32, id: u64, key: usize, keyLen: usize, podOff: usize, t1: i64, t2: i64): void {
   alertHead(b, r, t2, key, keyLen, podOff);
   b.ascii(",\"podprobe\":{\"sequence\":{\"id\":\"");
   b.hex64(id);
@@ -331,10 +346,11 @@ export function alertRecord(b: Buf, r: i32, id: u64, key: usize, keyLen: usize, 
   b.ascii(",\"span_ms\":");
   spanMs(b, t2 - t1);
   b.ascii("},\"events\":[");
-  summaryRedacted(b, r, 0, s1, s1Len);
-  b.byte(0x2C);
-  summaryRedacted(b, r, 1, s2, s2Len);
+  for (let i = 0; i < n; i++) {
+    if (i > 0) b.byte(0x2C);
+    summaryRedacted(b, r, i, chainPtr(i), chainLen(i));
+  }
   b.ascii("]},\"message\":\"");
-  message(b, r, key, keyLen, podOff, t2 - t1, s1, s2);
+  message(b, r, key, keyLen, podOff, t2 - t1);
   b.ascii("\"}\n");
 }

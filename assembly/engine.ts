@@ -3,8 +3,8 @@
 
 import { opt, O_MAX_KEYS, O_RING_CAPACITY, O_MAX_STATE_BYTES, O_LATENESS_MS, O_MAX_FUTURE_MS, O_SKEW_MS, O_HOLD_MS, O_KEY_MODE, O_ALERTS, O_MAX_RECORD_BYTES, O_MAX_SUMMARY_BYTES } from "./options";
 import { loadTables } from "./program";
-import { loadRules, ruleCount, ruleMaxspan } from "./rules";
-import { initState, fixedStateBytes, keysActive, keyBytes, indexBytes, lruLast, lruPrev, expireKey, freeKey, keyRule, NIL } from "./state";
+import { loadRules, ruleCount, ruleMaxspan, ruleStages } from "./rules";
+import { initState, fixedStateBytes, keysActive, keyBytes, indexBytes, lruLast, lruPrev, expireKey, expireChain, freeKey, keyRule, NIL } from "./state";
 import { initArena, arenaUsed } from "./summary";
 import { initHold, releaseDue, holdBytesUsed } from "./hold";
 import { configureRecords, processRecord, recordKey } from "./record";
@@ -18,6 +18,7 @@ export const E_PROGRAM = 1; // the rule program is malformed
 export const E_RULES = 2; // the rules section is malformed
 export const E_STATE_BYTES = 3; // max_state_bytes cannot hold the tables these options need
 export const E_TWICE = 4;
+export const E_RING_FOR_STAGES = 5; // a 3-4 stage rule keeps its partials in the 2 × ring_capacity entries of a key
 
 // @ts-ignore: decorator
 @inline const MIN_ARENA: f64 = 65536;
@@ -45,6 +46,7 @@ export function init(program: usize, programLen: usize): i32 {
   const maxSummary = opt(O_MAX_SUMMARY_BYTES);
   const hold = opt(O_HOLD_MS);
   if (requiredStateBytes(<f64>keys, <f64>ring, maxSummary, hold) > budget) return E_STATE_BYTES;
+  for (let r = 0; r < ruleCount; r++) if (<u32>ruleStages(r) > 2 * ring) return E_RING_FOR_STAGES;
   initState(keys, ring);
   const holdBytes = hold > 0 ? Math.floor(budget / HOLD_SHARE) : 0;
   initHold(<usize>holdBytes);
@@ -66,8 +68,10 @@ export function sweep(): void {
   let k = lruLast();
   for (let i = 0; i < SWEEP_KEYS && k != NIL; i++) {
     const prev = lruPrev(k);
-    const span = ruleMaxspan(keyRule(k));
-    if (expireKey(k, wm - span, wm - seq.skewNs)) freeKey(k);
+    const r = keyRule(k);
+    const span = ruleMaxspan(r);
+    const empty = ruleStages(r) > 2 ? expireChain(k, wm - span) : expireKey(k, wm - span, wm - seq.skewNs);
+    if (empty) freeKey(k);
     k = prev;
   }
 }

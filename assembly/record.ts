@@ -9,7 +9,7 @@ import { ruleCount, ruleStages, stageCode, stageTime, stageKey, stageNsField, st
 import { parseTime, timeOk } from "./time";
 import { decodeString, bytesEqual } from "./strings";
 import { renderSummary } from "./summary";
-import { out, tagBuf, alertBuf, beginRecord, candidateKey, applyPending, storePendingSummary, pendingMark, watermark, observeTime, matchSingle } from "./sequence";
+import { out, tagBuf, alertBuf, beginRecord, candidateKey, candidateChain, applyPending, storePendingSummary, pendingMark, watermark, observeTime, matchSingle } from "./sequence";
 import { splice } from "./alert";
 import { holdEnabled, HF_NEWLINE, HF_EMPTY } from "./hold";
 import { Buf } from "./buf";
@@ -154,6 +154,11 @@ function candidate(r: i32, stage: i32): void {
   observeTime(t);
   bump(stage == 0 ? C_CANDIDATES_STAGE1 : C_CANDIDATES_STAGE2);
   renderSummary(r, stage);
+  const n = ruleStages(r);
+  if (n > 2) {
+    for (let i = 0; i < keyCount; i++) candidateChain(r, stage, n, t, keyPtr(i), keyLen(i), podOff);
+    return;
+  }
   const mark = pendingMark();
   for (let i = 0; i < keyCount; i++) candidateKey(r, stage, t, keyPtr(i), keyLen(i), podOff);
   storePendingSummary(mark);
@@ -187,7 +192,8 @@ export function processRecord(p: usize, n: usize, nl: bool): void {
       if (evalNode(stageCode(r, 0))) single(r);
       continue;
     }
-    for (let stage = 1; stage >= 0; stage--) {
+    // later stages first, as EQL does: an event never completes a sequence it starts
+    for (let stage = ruleStages(r) - 1; stage >= 0; stage--) {
       if (evalNode(stageCode(r, stage))) candidate(r, stage);
     }
   }

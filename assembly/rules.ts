@@ -2,7 +2,7 @@
 // key and namespace fields, the summary fields, plus the alert message template. Read after the tables.
 //
 //   rules: n, n × ( id, name, maxspan ns lo, hi, severity, risk_score, threat (JSON text),
-//                   stages (1: single-event, 2: sequence), stages × ( code, time field, key field, namespace field | NONE,
+//                   stages (1: single event, 2-4: sequence), stages × ( code, time field, key field, namespace field | NONE,
 //                                            namespace transform, summaries, summaries × (name, field, flags) ),
 //                   parts, parts × (kind, a, b) )
 //   namespace transform: 0 = the value itself, 1 = <ns> of "system:serviceaccount:<ns>:<sa>"
@@ -15,7 +15,8 @@ import { hashBytes } from "./hash";
 // @ts-ignore: decorator
 @inline export const MAX_RULES: i32 = 16;
 // @ts-ignore: decorator
-@inline export const STAGES: i32 = 2;
+@inline export const STAGES: i32 = 4; // most stages a rule may have (1: single event, 2: sequence with out-of-order
+// buffering, 3-4: sequence matched in arrival order, as EQL does)
 // @ts-ignore: decorator
 @inline export const MAX_SUMMARY_FIELDS: i32 = 16;
 // @ts-ignore: decorator
@@ -74,7 +75,7 @@ const partTable: usize = heap.alloc(<usize>MAX_RULES * MAX_PARTS * 12);
 @inline export function rulePartCount(r: i32): u32 {
   return load<u32>(ruleRow(r), 40);
 }
-/** 1 for a single-event rule, 2 for a sequence. */
+/** 1 for a single-event rule, 2-4 for a sequence. */
 @inline export function ruleStages(r: i32): i32 {
   return <i32>load<u32>(ruleRow(r), 44);
 }

@@ -8,8 +8,9 @@ import { bump, C_MATCHES, C_ALERTS, C_SUMMARIES_LOST } from "./counters";
 import { hashBytes, hashCombine } from "./hash";
 import { ruleIdHash, ruleMaxspan } from "./rules";
 import { findKey, getOrCreateKey, addEntry, expireKey, entryPtr, ringCap, touch, earlier, NIL } from "./state";
+import { summaryPrevAt } from "./summary";
 import { rendered, summaryAt, summaryLenAt, storeSummary, NO_SUMMARY } from "./summary";
-import { tagAlert, splice, alertRecord, tagMatch, alertRecordSingle } from "./alert";
+import { tagAlert, splice, alertRecord, tagMatch, alertRecordSingle, setChain } from "./alert";
 import { takeHeld, hold, heldPtr, heldLen, heldClose, heldFlags, HF_NEWLINE, HF_EMPTY } from "./hold";
 
 // @ts-ignore: decorator
@@ -177,10 +178,10 @@ function pair(r: i32, stage: i32, k: u32, e: usize, t: i64, key: usize, keyLen: 
     if ((heldFlags & HF_NEWLINE) != 0) out.byte(0x0A);
   }
   if (alertsOn) {
-    const cur = rendered.base;
-    const curLen = rendered.len;
-    if (stage == 1) alertRecord(alertBuf, r, id, key, keyLen, podOff, te, t, psum, psumLen, cur, curLen);
-    else alertRecord(alertBuf, r, id, key, keyLen, podOff, t, te, cur, curLen, psum, psumLen);
+    setChain(stage, rendered.base, rendered.len);
+    setChain(1 - stage, psum, psumLen);
+    if (stage == 1) alertRecord(alertBuf, r, 2, id, key, keyLen, podOff, te, t);
+    else alertRecord(alertBuf, r, 2, id, key, keyLen, podOff, t, te);
     bump(C_ALERTS);
   }
   bump(C_MATCHES);
@@ -188,6 +189,69 @@ function pair(r: i32, stage: i32, k: u32, e: usize, t: i64, key: usize, keyLen: 
   store<u64>(e, 0, 8);
   if (stage == 1) consumeStage1(k, te, eSeq);
   else consumeStage1(k, t, recSeq);
+}
+
+/**
+ * Sequences of 3-4 stages, matched in arrival order as EQL does: per key at most one partial sequence per stage
+ * (a new start replaces the previous one); an event of stage i extends the partial through stage i-1 when it
+ * came after it and within maxspan of its first event. `rendered` holds the event's summary.
+ */
+export function candidateChain(r: i32, stage: i32, n: i32, t: i64, key: usize, keyLen: usize, podOff: usize): void {
+  const h1 = hashBytes(SEED_K1 ^ <u64>r, key, keyLen);
+  const h2 = hashBytes(SEED_K2 ^ <u64>r, key, keyLen);
+  if (stage == 0) {
+    const k = getOrCreateKey(h1, h2, r);
+    const e = entryPtr(k, 0, 0);
+    store<i64>(e, t);
+    store<u64>(e, recSeq, 8);
+    store<u64>(e, recordHash(), 16);
+    store<u64>(e, storeSummary(), 24);
+    store<i64>(e, t, 32);
+    return;
+  }
+  const k = findKey(h1, h2);
+  if (k == NIL) return;
+  const p = entryPtr(k, 0, <u32>(stage - 1));
+  const pSeq = load<u64>(p, 8);
+  if (pSeq == 0) return;
+  const pT = load<i64>(p);
+  const t0 = load<i64>(p, 32);
+  if (pT > t || (pT == t && pSeq >= recSeq)) return; // not after it
+  store<u64>(p, 0, 8); // it advances, or it is past its span: either way it leaves stage - 1
+  if (t - t0 > ruleMaxspan(r)) return;
+  touch(k);
+  const h = hashCombine(load<u64>(p, 16), recordHash());
+  const prev = load<u64>(p, 24);
+  if (stage < n - 1) {
+    const e = entryPtr(k, 0, <u32>stage);
+    store<i64>(e, t);
+    store<u64>(e, recSeq, 8);
+    store<u64>(e, h, 16);
+    store<u64>(e, storeSummary(prev), 24);
+    store<i64>(e, t0, 32);
+    return;
+  }
+  // complete: the earlier stages' summaries are linked from the last one
+  setChain(n - 1, rendered.base, rendered.len);
+  let pos = prev;
+  for (let i = n - 2; i >= 0; i--) {
+    const sp = summaryAt(pos);
+    if (sp == 0) {
+      bump(C_SUMMARIES_LOST);
+      for (let j = i; j >= 0; j--) setChain(j, 0, 0);
+      break;
+    }
+    setChain(i, sp, summaryLenAt(sp));
+    pos = summaryPrevAt(sp);
+  }
+  const id = hashCombine(hashCombine(ruleIdHash(r), hashBytes(SEED_ID, key, keyLen)), h);
+  const peer = summaryAt(prev);
+  tagAlert(tagBuf, r, id, n - 1, key, keyLen, peer, peer != 0 ? summaryLenAt(peer) : 0);
+  if (alertsOn) {
+    alertRecord(alertBuf, r, n, id, key, keyLen, podOff, t0, t);
+    bump(C_ALERTS);
+  }
+  bump(C_MATCHES);
 }
 
 /**

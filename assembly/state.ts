@@ -8,6 +8,9 @@
 //   +0 h1 u64 | +8 h2 u64 | +16 prev u32 | +20 next u32 | +24 rule u32 | +28 used u32 | +32 newest i64
 // entry (ENTRY bytes):
 //   +0 time ns i64 | +8 arrival seq u64 (0 = empty) | +16 record hash u64 | +24 summary pos u64 | +32 hold ref u32
+// A key of a 3-4 stage rule uses entry i (of the 2 × ring_capacity) for its partial sequence through stage i:
+//   +0 time of its last event | +8 that event's arrival | +16 hash of its records so far | +24 its last summary |
+//   +32 time of its first event i64
 
 import { bump, setCounter, C_KEYS_EVICTED, C_KEYS_ACTIVE, C_RING_OVERWRITES } from "./counters";
 
@@ -211,6 +214,18 @@ export function expireKey(k: u32, limit1: i64, limit2: i64): bool {
       if (load<i64>(e) < limit) store<u64>(e, 0, 8);
       else live = true;
     }
+  }
+  return !live;
+}
+
+/** Drops the partial sequences of a 3-4 stage rule's key that started before limit; true when none is left. */
+export function expireChain(k: u32, limit: i64): bool {
+  let live = false;
+  for (let i: u32 = 0; i < 2 * ringCap; i++) {
+    const e = entryPtr(k, 0, i);
+    if (load<u64>(e, 8) == 0) continue;
+    if (load<i64>(e, 32) < limit) store<u64>(e, 0, 8);
+    else live = true;
   }
   return !live;
 }

@@ -3,7 +3,8 @@
 // Positions are absolute (u64), so an entry whose bytes were overwritten is detected, never misread.
 //
 // rendering (Buf `rendered`):  n u16 | pad u16 | 16 × (value off u16, value len u16) | {"name":value,…}
-// arena item:                  length u32 | rendering
+// arena item:                  length u32 | pad u32 | prev u64 (the previous stage's item in a sequence of 3+
+//                               stages, else NO_SUMMARY) | rendering
 
 import { Buf } from "./buf";
 import { getField, fvType, fvOff, fvLen, fvConst, elementsBegin, elementsNext, elementOff, elementLen, elementType, strPtr, strLen } from "./program";
@@ -91,16 +92,20 @@ export function renderSummary(r: i32, s: i32): void {
   store<u16>(b.base, <u16>n);
 }
 
-/** Stores `rendered` in the arena; returns its position. */
-export function storeSummary(): u64 {
+// @ts-ignore: decorator
+@inline const ITEM_HDR: u64 = 16;
+
+/** Stores `rendered` in the arena (linked to prev); returns its position. */
+export function storeSummary(prev: u64 = NO_SUMMARY): u64 {
   const n = <u64>rendered.len;
-  const total = (n + 4 + 3) & ~3;
+  const total = (n + ITEM_HDR + 7) & ~7;
   if (total > arenaSize) return NO_SUMMARY;
   if ((wc % arenaSize) + total > arenaSize) wc += arenaSize - (wc % arenaSize);
   const pos = wc;
   const p = arena + <usize>(pos % arenaSize);
   store<u32>(p, <u32>n);
-  memory.copy(p + 4, rendered.base, <usize>n);
+  store<u64>(p, prev, 8);
+  memory.copy(p + <usize>ITEM_HDR, rendered.base, <usize>n);
   wc += total;
   return pos;
 }
@@ -108,12 +113,17 @@ export function storeSummary(): u64 {
 /** Pointer to the rendering stored at pos, or 0 when it was overwritten. */
 export function summaryAt(pos: u64): usize {
   if (pos == NO_SUMMARY || wc > pos + arenaSize) return 0;
-  return arena + <usize>(pos % arenaSize) + 4;
+  return arena + <usize>(pos % arenaSize) + <usize>ITEM_HDR;
 }
 
 /** Length of a rendering in the arena. */
 export function summaryLenAt(p: usize): usize {
-  return <usize>load<u32>(p - 4);
+  return <usize>load<u32>(p - <usize>ITEM_HDR);
+}
+
+/** The previous stage's item of a rendering in the arena (NO_SUMMARY for the first). */
+export function summaryPrevAt(p: usize): u64 {
+  return load<u64>(p - <usize>ITEM_HDR, 8);
 }
 
 // accessors of a rendering at p (in `rendered` or in the arena)

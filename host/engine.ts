@@ -95,6 +95,9 @@ export class Engine {
     const p = x.alloc(program.length + 16); // slack: the engine loads path strings a word at a time
     new Uint8Array(x.memory.buffer, p, program.length).set(program);
     const rc = x.init(p, program.length);
+    if (rc === 5) {
+      throw new OptionError(spelling("ringCapacity"), opts.ringCapacity, "must be at least half the stages of every loaded rule (a 3-4 stage sequence keeps its partial sequences in a key's 2 × ring_capacity entries)");
+    }
     if (rc !== 0) throw new Error(`engine init: ${INIT_ERRORS[rc] ?? `error ${rc}`}`);
     if (x.counters_count() !== COUNTER_NAMES.length) throw new Error("engine and host disagree on counters");
   }

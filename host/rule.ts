@@ -45,8 +45,11 @@ export interface SequenceRule {
   threat: unknown[];
   /** The sequence's span (a single-event rule ignores it). */
   maxspanMs: number;
-  /** Two stages: a sequence; one stage: a single-event rule (each matching record alerts on its own). */
-  stages: [Stage, Stage] | [Stage];
+  /**
+   * One stage: a single-event rule (each matching record alerts on its own). Two: a sequence, also matched when
+   * its records arrive out of order. Three or four: a sequence matched in arrival order, as EQL does.
+   */
+  stages: [Stage] | [Stage, Stage] | [Stage, Stage, Stage] | [Stage, Stage, Stage, Stage];
   /** Alert message; {key}, {pod}, {span_ms} and {<stage>:<summary name>} are filled in. */
   message: string;
 }

@@ -117,16 +117,16 @@ export function ruleFromToml(doc: Record<string, any>, file: string): SequenceRu
       const a = stageOf(q.query, "orchestrator.resource.name");
       return { ...meta, maxspanMs: 1, stages: [a.stage], message: eventMessage(meta.name, a.profile) };
     }
-    if (q.stages.length !== 2) throw new Unsupported(`a sequence of ${q.stages.length} stages (only 2 are supported yet)`);
+    if (q.stages.length > 4) throw new Unsupported(`a sequence of ${q.stages.length} stages (at most 4 are supported)`);
     if (q.maxspanMs === undefined) throw new Unsupported("a sequence without maxspan (unbounded state)");
     const keys = q.stages.map((s) => [...q.by, ...s.by]);
     if (keys.some((k) => k.length !== 1)) throw new Unsupported(`join keys ${JSON.stringify(keys)} (exactly one "by" field per stage is supported yet)`);
-    const [a, b] = q.stages.map((s, i) => stageOf(s.query, keys[i][0]));
+    const stages = q.stages.map((s, i) => stageOf(s.query, keys[i][0]));
     return {
       ...meta,
       maxspanMs: q.maxspanMs,
-      stages: [a.stage, b.stage],
-      message: sequenceMessage(r.name, [a.profile, b.profile]),
+      stages: stages.map((s) => s.stage) as SequenceRule["stages"],
+      message: sequenceMessage(r.name, stages.map((s) => s.profile)),
     };
   } catch (e) {
     if (e instanceof Unsupported) throw new RuleFileError(file, `rule.query: unsupported: ${e.message}`);

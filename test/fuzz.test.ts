@@ -5,6 +5,8 @@
 import { describe, expect, test } from "vitest";
 import { runFuzz } from "../fuzz/run.js";
 import { checkStream } from "../fuzz/check.js";
+import { loadRuleFiles } from "../host/index.js";
+import { fileURLToPath } from "node:url";
 
 describe("fuzz: 10^5 cases over 4 seeds", () => {
   for (const seed of [1, 2, 3, 4]) {
@@ -17,6 +19,14 @@ describe("fuzz: 10^5 cases over 4 seeds", () => {
       expect(r.fluentBitMemoryGrowth).toBe(0);
     });
   }
+});
+
+test("with every example rule loaded (new operators, single-event and 3-stage rules): 25,000 cases", () => {
+  const rules = loadRuleFiles([fileURLToPath(new URL("../examples/rules", import.meta.url))]).rules;
+  const r = runFuzz(25_000, 5, 500, rules);
+  expect(r.problems).toEqual([]);
+  expect(r.knownSequencesFound).toBe(r.streams);
+  expect(r.matchesInStreams).toBeGreaterThan(r.streams);
 });
 
 test("the checker catches what it must (it can fail)", () => {

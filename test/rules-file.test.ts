@@ -102,10 +102,45 @@ describe("single-event rules: each matching record alerts on its own", () => {
   });
 });
 
+describe("sequences of three stages, matched in arrival order (EQL)", () => {
+  const rules = loadRuleFiles([file("../examples/rules/shell-then-two-clients.toml")]).rules;
+  const ev = (ms: number, name: string, pod = "pod-a", pid = ms) => s1(ms, { name, pod, pid, args: [name] });
+  test("bash → curl → kubectl within 5 s of the first event: the last record is tagged, the alert has all three", () => {
+    const r = run([ev(0, "bash"), ev(1000, "curl"), ev(4000, "kubectl")], { rules });
+    expect(r.stats.matches).toBe(1);
+    expect(r.tagged.map((t) => t.index)).toEqual([2]);
+    const tag = r.tagged[0].tag.alerts[0];
+    expect(tag.sequence).toMatchObject({ index: 2, key: "pod-a" });
+    expect(tag.peer["process.name"]).toBe("curl"); // the stage before
+    const a = r.alerts[0];
+    expect(a.podprobe.events.map((e: Record<string, unknown>) => e["process.name"])).toEqual(["bash", "curl", "kubectl"]);
+    expect(a.podprobe.sequence.span_ms).toBe(4000);
+    expect(a.message).toBe("Interactive Shell Followed by curl and kubectl in pod pod-a: bash → curl → kubectl (4000 ms apart)");
+  });
+  test("no match: wrong order, past maxspan from the first event, another pod in the middle", () => {
+    expect(run([ev(0, "curl"), ev(1000, "bash"), ev(2000, "kubectl")], { rules }).stats.matches).toBe(0);
+    expect(run([ev(0, "bash"), ev(1000, "curl"), ev(5001, "kubectl")], { rules }).stats.matches).toBe(0);
+    expect(run([ev(0, "bash"), ev(1000, "curl", "pod-b"), ev(2000, "kubectl")], { rules }).stats.matches).toBe(0);
+  });
+  test("a new start replaces the partial sequence (EQL keeps the latest); each event joins one sequence", () => {
+    const r = run([ev(0, "bash", "pod-a", 1), ev(100, "bash", "pod-a", 2), ev(200, "curl"), ev(300, "kubectl"), ev(400, "kubectl")], { rules });
+    expect(r.stats.matches).toBe(1);
+    expect(r.alerts[0].podprobe.events[0]["process.pid"]).toBe(2);
+  });
+  test("equal times: arrival order decides, as for two stages", () => {
+    const r = run([ev(0, "bash"), ev(0, "curl"), ev(0, "kubectl")], { rules });
+    expect(r.stats.matches).toBe(1);
+  });
+  test("ring_capacity must hold the partials of every stage", () => {
+    expect(() => run([], { rules, ringCapacity: 1 })).toThrow(/option ringCapacity: must be at least half the stages/);
+    expect(run([ev(0, "bash"), ev(1, "curl"), ev(2, "kubectl")], { rules, ringCapacity: 2 }).stats.matches).toBe(1);
+  });
+});
+
 describe("what the engine cannot run yet is refused with the construct and its place", () => {
-  test("a sequence of three stages", () => {
-    expect(() => loadRuleFiles([file("./rules/unsupported-three-stages.toml")])).toThrow(RuleFileError);
-    expect(() => loadRuleFiles([file("./rules/unsupported-three-stages.toml")])).toThrow(/unsupported-three-stages\.toml: rule\.query: unsupported: a sequence of 3 stages/);
+  test("until", () => {
+    expect(() => loadRuleFiles([file("./rules/unsupported-until.toml")])).toThrow(RuleFileError);
+    expect(() => loadRuleFiles([file("./rules/unsupported-until.toml")])).toThrow(/unsupported-until\.toml: rule\.query: unsupported construct "until" at line 4, column 1/);
   });
   test("a syntax error names line and column of rule.query", () => {
     const dir = mkdtempSync(join(tmpdir(), "podprobe-rules-"));
@@ -117,8 +152,8 @@ describe("what the engine cannot run yet is refused with the construct and its p
   });
   test("skipUnsupported loads the rest of a folder and reports what it skipped", () => {
     const { rules, skipped } = loadRuleFiles([file("../examples/rules"), file("./rules")], { skipUnsupported: true });
-    expect(rules).toHaveLength(6);
-    expect(new Set(rules.map((r) => r.id)).size).toBe(5); // the seed rule and its revision share an id
-    expect(skipped.map((e) => e.file.split("/").pop())).toEqual(["unsupported-three-stages.toml"]);
+    expect(rules).toHaveLength(7);
+    expect(new Set(rules.map((r) => r.id)).size).toBe(6); // the seed rule and its revision share an id
+    expect(skipped.map((e) => e.file.split("/").pop())).toEqual(["unsupported-until.toml"]);
   });
 });
