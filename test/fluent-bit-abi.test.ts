@@ -150,3 +150,19 @@ describe.skipIf(!fluentBit)(`a real fluent-bit binary${fluentBit ? "" : " (skipp
     expect(r.stdout).toContain('"podprobe"');
   });
 });
+
+test("the Fluent Bit build embeds a chosen rule set (every example rule)", async () => {
+  const { buildFluentBit } = await import("../host/build-fluent-bit.js");
+  const { loadRuleFiles } = await import("../host/index.js");
+  const out = join(mkdtempSync(join(tmpdir(), "podprobe-fbr-")), "rules.wasm");
+  const rules = loadRuleFiles([fileURLToPath(new URL("../examples/rules", import.meta.url))]).rules;
+  buildFluentBit({}, rules, out);
+  const f = new FluentBitFilter(readFileSync(out));
+  // a single-event rule of the set (bearer token in args) tags the record on its own
+  const rec = line(s1(0, { name: "curl", args: ["curl", "-H", "Authorization: Bearer x", "https://k8s"] }));
+  const tagged = JSON.parse(f.call(rec, T0).toString());
+  expect(tagged.podprobe.alerts.map((a: { rule: { name: string } }) => a.rule.name)).toContain("Bearer Token in Process Arguments");
+  // and the seed rule's sequence still completes
+  const s2 = JSON.parse(f.call(line(s2raw(300)), T0).toString());
+  expect(s2.podprobe.alerts.map((a: { rule: { id: string } }) => a.rule.id)).toContain("5d1c962d-5d2a-48d4-bdcf-e980e3914947");
+}, 120_000);
