@@ -6,7 +6,7 @@ import { Buf } from "./buf";
 import { strPtr, strLen, tagName } from "./program";
 import { ruleId, ruleName, ruleSeverity, ruleRisk, ruleThreat, rulePartCount, partKind, partA, partB, summaryFlags, summaryCount, SUMMARY_REDACT, PART_LITERAL, PART_KEY, PART_SPAN_MS, PART_FIELD, PART_POD } from "./rules";
 import { sumJson, sumValueOff, sumValueLen, SUM_HDR } from "./summary";
-import { elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./program";
+import { elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./elements";
 import { T_STRING, T_MASK } from "./scan";
 
 /** Appends {"id":…,"name":…} of rule r. */

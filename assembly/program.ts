@@ -13,9 +13,11 @@
 //   rules:   n, then per rule — read by rules.ts
 
 import { addPath, resetPaths, MAX_PATHS } from "./paths";
-import { slotOff, slotLen, slotType, T_NONE, T_STRING, T_ARRAY, T_TRUE, T_NULL, T_ESC, T_MASK, nextElement, skipWs, lastStringEscaped } from "./scan";
+import { slotOff, slotLen, slotType, T_NONE, T_STRING, T_ARRAY, T_TRUE, T_NULL, T_ESC, T_MASK } from "./scan";
 import { strEquals, strStartsWith, decodeString, scratch, SCRATCH_CAP } from "./strings";
 import { wildcardMatch, equalsIgnoreCase } from "./wildcard";
+import { elementsBegin, elementsNext, elOff, elLen, elType } from "./elements";
+import { compareValue, relationHolds, REL_LT, REL_NE } from "./compare";
 
 export const NONE: u32 = 0xFFFFFFFF;
 export const MAGIC: u32 = 0x42525050;
@@ -44,12 +46,6 @@ export const OP_EQ_CI: u32 = 8; // like OP_EQ, ASCII case-insensitive (EQL in~)
 export const OP_LIKE: u32 = 9; // field matches any pattern of set (* and ?)
 export const OP_LIKE_CI: u32 = 10; // the same, ASCII case-insensitive (EQL like~ and :)
 export const OP_CMP: u32 = 11; // field <relation> constant: b = string (the constant's text), relation in bits 8-15
-export const REL_LT: u32 = 1;
-export const REL_LE: u32 = 2;
-export const REL_GT: u32 = 3;
-export const REL_GE: u32 = 4;
-export const REL_EQ: u32 = 5;
-export const REL_NE: u32 = 6;
 export const CMP_NUMBER: u32 = 0x10000; // bit 16: the constant is a number (else a string)
 
 // ── reader ────────────────────────────────────────────────────────────────────────────────────────────
@@ -282,49 +278,6 @@ function setHas(set: u32, p: usize, n: usize, esc: bool, mode: i32): bool {
   return false;
 }
 
-// element iteration over an array value [off, off+len) that the scan already validated
-let elOff: usize = 0;
-let elLen: usize = 0;
-let elType: u32 = T_NONE;
-let elNext: usize = 0;
-let elEnd: usize = 0;
-
-export function elementsBegin(off: usize, len: usize): void {
-  elNext = skipWs(off + 1, off + len);
-  elEnd = off + len - 1; // the closing bracket
-}
-
-/** Advances to the next element; false at the end. Sets elOff/elLen/elType like a slot. */
-export function elementsNext(): bool {
-  if (elNext >= elEnd) return false;
-  const v = elNext;
-  const after = nextElement(v, elEnd);
-  const c = <u32>load<u8>(v);
-  if (c == 0x22) {
-    elType = T_STRING | (lastStringEscaped() ? T_ESC : 0);
-    elOff = v + 1;
-    elLen = after - v - 2;
-  } else {
-    elType = c == 0x74 ? T_TRUE : c == 0x6E ? T_NULL : c == 0x5B ? T_ARRAY : c == 0x7B ? <u32>7 : <u32>2;
-    elOff = v;
-    elLen = after - v;
-  }
-  let q = skipWs(after, elEnd);
-  if (q < elEnd && load<u8>(q) == 0x2C) q = skipWs(q + 1, elEnd);
-  elNext = q;
-  return true;
-}
-
-export function elementOff(): usize {
-  return elOff;
-}
-export function elementLen(): usize {
-  return elLen;
-}
-export function elementType(): u32 {
-  return elType;
-}
-
 function matchesSet(set: u32, mode: i32): bool {
   const t = fvType & T_MASK;
   if (t == T_STRING) return setHas(set, fvOff, fvLen, (fvType & T_ESC) != 0 && !fvConst, mode);
@@ -334,83 +287,6 @@ function matchesSet(set: u32, mode: i32): bool {
     if ((elType & T_MASK) == T_STRING && setHas(set, elOff, elLen, (elType & T_ESC) != 0, mode)) return true;
   }
   return false;
-}
-
-/** A JSON number's text as f64 (digits, fraction, exponent); NaN when it is not one. */
-function numberOf(p: usize, n: usize): f64 {
-  let i: usize = 0;
-  let neg = false;
-  if (i < n && load<u8>(p) == 0x2D) {
-    neg = true;
-    i++;
-  }
-  let v: f64 = 0;
-  let digits = 0;
-  while (i < n && <u32>load<u8>(p + i) - 0x30 < 10) {
-    v = v * 10 + <f64>(load<u8>(p + i) - 0x30);
-    i++;
-    digits++;
-  }
-  if (i < n && load<u8>(p + i) == 0x2E) {
-    i++;
-    let scale: f64 = 0.1;
-    while (i < n && <u32>load<u8>(p + i) - 0x30 < 10) {
-      v += <f64>(load<u8>(p + i) - 0x30) * scale;
-      scale /= 10;
-      i++;
-      digits++;
-    }
-  }
-  if (digits == 0) return NaN;
-  if (i < n && (load<u8>(p + i) | 0x20) == 0x65) {
-    i++;
-    let eneg = false;
-    if (i < n && (load<u8>(p + i) == 0x2D || load<u8>(p + i) == 0x2B)) eneg = load<u8>(p + i++) == 0x2D;
-    let e: i32 = 0;
-    while (i < n && <u32>load<u8>(p + i) - 0x30 < 10) e = e * 10 + <i32>(load<u8>(p + i++) - 0x30);
-    v *= Math.pow(10, eneg ? -e : e);
-  }
-  if (i != n) return NaN;
-  return neg ? -v : v;
-}
-
-/** -1, 0 or 1 comparing the value (p, n) with constant (c, cn); 2 when they do not compare. */
-function compareValue(t: u32, p: usize, n: usize, c: usize, cn: usize, number: bool): i32 {
-  const base = t & T_MASK;
-  if (number) {
-    // numbers, and strings holding numbers (Elasticsearch coerces them in numeric fields)
-    let x: f64;
-    if (base == 2) x = numberOf(p, n);
-    else if (base == T_STRING && (t & T_ESC) == 0) x = numberOf(p, n);
-    else return 2;
-    const y = numberOf(c, cn);
-    if (isNaN(x) || isNaN(y)) return 2;
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  if (base != T_STRING) return 2;
-  if ((t & T_ESC) != 0) {
-    const d = decodeString(p, p + n, scratch, SCRATCH_CAP);
-    if (d < 0) return 2;
-    p = scratch;
-    n = <usize>d;
-  }
-  const k = n < cn ? n : cn;
-  for (let i: usize = 0; i < k; i++) {
-    const a = load<u8>(p + i);
-    const b = load<u8>(c + i);
-    if (a != b) return a < b ? -1 : 1;
-  }
-  return n == cn ? 0 : n < cn ? -1 : 1;
-}
-
-@inline function relationHolds(rel: u32, cmp: i32): bool {
-  if (cmp == 2) return false;
-  if (rel == REL_LT) return cmp < 0;
-  if (rel == REL_LE) return cmp <= 0;
-  if (rel == REL_GT) return cmp > 0;
-  if (rel == REL_GE) return cmp >= 0;
-  if (rel == REL_EQ) return cmp == 0;
-  return cmp != 0;
 }
 
 /** field <rel> constant: for an array, any element. */

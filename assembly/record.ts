@@ -4,7 +4,8 @@
 
 import { bump, C_RECORDS_IN, C_RECORDS_OUT, C_INVALID, C_OVERSIZE, C_NO_KEY, C_NO_TIME, C_LATE, C_TAG_CONFLICT, C_CANDIDATES_STAGE1, C_CANDIDATES_STAGE2, C_KEYS_OVERFLOW } from "./counters";
 import { scanRecord, recDuplicate, recClose, recEmpty, slotType, T_NONE, T_STRING, T_NUMBER, T_ARRAY, T_ESC, T_MASK } from "./scan";
-import { selectShape, evalNode, getField, fvType, fvOff, fvLen, fvConst, tagPath, NONE, elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./program";
+import { selectShape, evalNode, getField, fvType, fvOff, fvLen, fvConst, tagPath, NONE } from "./program";
+import { elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./elements";
 import { ruleCount, ruleStages, stageCode, stageTime, stageKey, stageNsField, stageNsTransform, NS_SERVICEACCOUNT } from "./rules";
 import { parseTime, timeOk } from "./time";
 import { decodeString, bytesEqual } from "./strings";

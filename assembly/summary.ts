@@ -7,7 +7,8 @@
 //                               stages, else NO_SUMMARY) | rendering
 
 import { Buf } from "./buf";
-import { getField, fvType, fvOff, fvLen, fvConst, elementsBegin, elementsNext, elementOff, elementLen, elementType, strPtr, strLen } from "./program";
+import { getField, fvType, fvOff, fvLen, fvConst, strPtr, strLen } from "./program";
+import { elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./elements";
 import { summaryCount, summaryName, summaryField, MAX_SUMMARY_FIELDS } from "./rules";
 import { T_STRING, T_ARRAY, T_MASK } from "./scan";
 
