@@ -12,6 +12,12 @@ export class EqlError extends Error {
 
 export type Literal = string | number | boolean | null;
 
+/** Where a construct starts in the query (1-based). */
+export interface Pos {
+  line: number;
+  column: number;
+}
+
 export type Cond =
   | { k: "bool"; value: boolean }
   | { k: "and" | "or"; items: Cond[] }
@@ -137,6 +143,9 @@ function lex(src: string): Token[] {
 
 const DURATION: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+/** Where each comparison node starts (kept beside the tree, so that trees compare by content). */
+export const positions = new WeakMap<object, Pos>();
+
 export function parseEql(src: string): Query {
   const toks = lex(src);
   let p = 0;
@@ -197,6 +206,10 @@ export function parseEql(src: string): Query {
     const at = peek();
     const f = field();
     const tok = peek();
+    const mark = <T extends object>(c: T): T => {
+      positions.set(c, { line: at.line, column: at.col });
+      return c;
+    };
     let negated = false;
     if (isWord("not") && isWord("in", peek(1))) {
       next();
@@ -209,7 +222,7 @@ export function parseEql(src: string): Query {
         next();
         insensitive = true;
       }
-      const c: Cond = { k: "in", field: f, values: list(), insensitive };
+      const c: Cond = mark({ k: "in", field: f, values: list(), insensitive });
       return negated ? { k: "not", item: c } : c;
     }
     if (isWord("like")) {
@@ -220,12 +233,12 @@ export function parseEql(src: string): Query {
         insensitive = true;
       }
       const patterns = peek().t === "op" && peek().v === "(" ? strings(list(), tok) : strings([literal()], tok);
-      return { k: "like", field: f, patterns, insensitive };
+      return mark({ k: "like", field: f, patterns, insensitive });
     }
     if (tok.t === "op" && ["==", "!=", "<", "<=", ">", ">=", ":"].includes(tok.v)) {
       next();
-      if (tok.v === ":" && peek().t === "op" && peek().v === "(") return { k: "like", field: f, patterns: strings(list(), tok), insensitive: true };
-      return { k: "cmp", op: tok.v as "==", field: f, value: literal() };
+      if (tok.v === ":" && peek().t === "op" && peek().v === "(") return mark({ k: "like", field: f, patterns: strings(list(), tok), insensitive: true });
+      return mark({ k: "cmp", op: tok.v as "==", field: f, value: literal() });
     }
     if (tok.t === "id" && ["regex", "regex~"].includes(tok.v)) fail(`unsupported construct "${tok.v}"`, tok);
     return fail(`expected a comparison after ${JSON.stringify(f)}, found ${describe(tok)}`, at.t === "eof" ? at : tok);
@@ -280,7 +293,7 @@ export function parseEql(src: string): Query {
 
   let q: Query;
   if (isWord("sequence")) {
-    next();
+    const start = next();
     const by = byFields();
     let maxspanMs: number | undefined;
     if (isWord("with")) {
@@ -296,13 +309,16 @@ export function parseEql(src: string): Query {
     }
     const stages: { query: EventQuery; by: string[] }[] = [];
     while (peek().t === "op" && peek().v === "[") {
-      next();
+      const open = next();
       const query = eventQuery();
       expectOp("]");
-      stages.push({ query, by: byFields() });
+      const stage = { query, by: byFields() };
+      positions.set(stage, { line: open.line, column: open.col });
+      stages.push(stage);
     }
     if (stages.length < 2) fail("a sequence needs at least two stages");
     q = { kind: "sequence", by, maxspanMs, stages };
+    positions.set(q, { line: start.line, column: start.col });
   } else q = { kind: "event", query: eventQuery() };
   unsupportedWord(peek());
   if (peek().t === "op" && peek().v === "|") fail('unsupported construct "|" (pipes)');

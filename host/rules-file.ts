@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { parseEql, EqlError, type Cond, type EventQuery } from "./eql.js";
+import { parseEql, EqlError, positions, type Cond, type EventQuery } from "./eql.js";
 import type { Expr, SequenceRule, Stage } from "./rule.js";
 import { PROFILES, profileFor, sequenceMessage, eventMessage, type ProfileName } from "./profiles.js";
 
@@ -32,7 +32,12 @@ function threatOf(raw: unknown): unknown[] {
   }));
 }
 
-class Unsupported extends Error {}
+class Unsupported extends Error {
+  constructor(detail: string, node?: object) {
+    const at = node ? positions.get(node) : undefined;
+    super(at ? `${detail} at line ${at.line}, column ${at.column}` : detail);
+  }
+}
 
 /** EQL condition → rule predicate, with EQL's semantics as the engine implements them. */
 function toExpr(c: Cond): Expr[] {
@@ -46,7 +51,7 @@ function toExpr(c: Cond): Expr[] {
     case "not":
       return [{ not: one(toExpr(c.item)) }];
     case "in": {
-      const values = c.values.map((v) => str(v, c.field));
+      const values = c.values.map((v) => str(v, c.field, c));
       return [c.insensitive ? { eqCi: c.field, values } : { eq: c.field, values }];
     }
     case "like":
@@ -63,14 +68,14 @@ function toExpr(c: Cond): Expr[] {
       if (c.op === "==" && typeof v === "string") return [{ eq: c.field, values: [v] }];
       if (c.op === "!=" && typeof v === "string") return [{ all: [{ exists: c.field }, { not: { eq: c.field, values: [v] } }] }];
       if (typeof v === "number" || typeof v === "string") return [{ cmp: c.field, rel: c.op === ":" ? "==" : c.op, value: v }];
-      throw new Unsupported(`"${c.field} ${c.op} ${JSON.stringify(v)}" (comparisons with ${v === null ? "null" : typeof v} are not supported yet)`);
+      throw new Unsupported(`"${c.field} ${c.op} ${JSON.stringify(v)}" (comparisons with ${v === null ? "null" : typeof v} are not supported)`, c);
     }
   }
 }
 
 const one = (xs: Expr[]): Expr => (xs.length === 1 ? xs[0] : { all: xs });
-const str = (v: unknown, field: string): string => {
-  if (typeof v !== "string") throw new Unsupported(`a ${typeof v} in the list of ${field} (only strings are supported yet)`);
+const str = (v: unknown, field: string, node: object): string => {
+  if (typeof v !== "string") throw new Unsupported(`a ${typeof v} in the list of ${field} (only strings are supported)`, node);
   return v;
 };
 
@@ -117,10 +122,11 @@ export function ruleFromToml(doc: Record<string, any>, file: string): SequenceRu
       const a = stageOf(q.query, "orchestrator.resource.name");
       return { ...meta, maxspanMs: 1, stages: [a.stage], message: eventMessage(meta.name, a.profile) };
     }
-    if (q.stages.length > 4) throw new Unsupported(`a sequence of ${q.stages.length} stages (at most 4 are supported)`);
-    if (q.maxspanMs === undefined) throw new Unsupported("a sequence without maxspan (unbounded state)");
+    if (q.stages.length > 4) throw new Unsupported(`a sequence of ${q.stages.length} stages (at most 4 are supported)`, q.stages[4]);
+    if (q.maxspanMs === undefined) throw new Unsupported("a sequence without maxspan (its state would be unbounded)", q);
     const keys = q.stages.map((s) => [...q.by, ...s.by]);
-    if (keys.some((k) => k.length !== 1)) throw new Unsupported(`join keys ${JSON.stringify(keys)} (exactly one "by" field per stage is supported yet)`);
+    const bad = keys.findIndex((k) => k.length !== 1);
+    if (bad >= 0) throw new Unsupported(`join keys ${JSON.stringify(keys[bad])} (exactly one "by" field per stage is supported)`, q.stages[bad]);
     const stages = q.stages.map((s, i) => stageOf(s.query, keys[i][0]));
     return {
       ...meta,

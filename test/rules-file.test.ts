@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { compileRules, loadRuleFiles, RuleFileError, SEED_RULE } from "../host/index.js";
+import { compileRules, loadRuleFiles, RuleFileError, ruleFromToml, SEED_RULE } from "../host/index.js";
 import { run, s1, s2ecs, s2raw, ts } from "./helpers.js";
 
 const file = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -156,4 +156,14 @@ describe("what the engine cannot run yet is refused with the construct and its p
     expect(new Set(rules.map((r) => r.id)).size).toBe(6); // the seed rule and its revision share an id
     expect(skipped.map((e) => e.file.split("/").pop())).toEqual(["unsupported-until.toml"]);
   });
+});
+
+test.each([
+  ["a comparison with false", 'sequence with maxspan=1s [process where a == false] by p [any where true] by p', /"a == false" \(comparisons with boolean are not supported\) at line 1, column 41/],
+  ["two join fields", "sequence by p, q with maxspan=1s\n  [any where true]\n  [any where true]", /join keys \["p","q"\] .* at line 2, column 3/],
+  ["five stages", "sequence by p with maxspan=1s [any where true] [any where true] [any where true] [any where true] [any where true]", /a sequence of 5 stages \(at most 4 are supported\) at line 1, column 99/],
+  ["no maxspan", "sequence by p [any where true] [any where true]", /a sequence without maxspan .* at line 1, column 1/],
+  ["a number in an in-list", "sequence by p with maxspan=1s [any where a in (1, 2)] [any where true]", /a number in the list of a .* at line 1, column 42/],
+])("refused with its place: %s", (_name, query, message) => {
+  expect(() => ruleFromToml({ rule: { rule_id: "x", name: "X", query } }, "inline.toml")).toThrow(message);
 });
