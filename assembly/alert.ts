@@ -311,26 +311,39 @@ export function tagMatch(b: Buf, r: i32, id: u64, key: usize, keyLen: usize): vo
   if (b.len > 0) b.byte(0x2C);
   b.ascii("{\"rule\":");
   ruleObject(b, r);
-  b.ascii(",\"match\":{\"id\":\"");
+  b.ascii(",\"match\":");
+  idAndKey(b, id, key, keyLen);
+  b.ascii("}}");
+}
+
+/** {"id":"<16 hex>","key":<key> — the caller closes the object. */
+function idAndKey(b: Buf, id: u64, key: usize, keyLen: usize): void {
+  b.ascii("{\"id\":\"");
   b.hex64(id);
   b.ascii("\",\"key\":");
   b.quoted(key, keyLen);
-  b.ascii("}}");
+}
+
+/** ,"events":[…]},"message":"…"} and the newline: the n summaries of the chain table, then the message. */
+function alertTail(b: Buf, r: i32, n: i32, key: usize, keyLen: usize, podOff: usize, span: i64): void {
+  b.ascii(",\"events\":[");
+  for (let i = 0; i < n; i++) {
+    if (i > 0) b.byte(0x2C);
+    summaryRedacted(b, r, i, chainPtr(i), chainLen(i));
+  }
+  b.ascii("]},\"message\":\"");
+  message(b, r, key, keyLen, podOff, span);
+  b.ascii("\"}\n");
 }
 
 /** The alert record of a single-event rule: podprobe.match and the event's summary. */
 export function alertRecordSingle(b: Buf, r: i32, id: u64, key: usize, keyLen: usize, podOff: usize, t: i64, sum: usize, sumLen: usize): void {
   alertHead(b, r, t, key, keyLen, podOff);
-  b.ascii(",\"podprobe\":{\"match\":{\"id\":\"");
-  b.hex64(id);
-  b.ascii("\",\"key\":");
-  b.quoted(key, keyLen);
-  b.ascii("},\"events\":[");
-  summaryRedacted(b, r, 0, sum, sumLen);
-  b.ascii("]},\"message\":\"");
+  b.ascii(",\"podprobe\":{\"match\":");
+  idAndKey(b, id, key, keyLen);
+  b.byte(0x7D);
   setChain(0, sum, sumLen);
-  message(b, r, key, keyLen, podOff, 0);
-  b.ascii("\"}\n");
+  alertTail(b, r, 1, key, keyLen, podOff, 0);
 }
 
 /**
@@ -339,18 +352,10 @@ export function alertRecordSingle(b: Buf, r: i32, id: u64, key: usize, keyLen: u
  */
 export function alertRecord(b: Buf, r: i32, n: i32, id: u64, key: usize, keyLen: usize, podOff: usize, t1: i64, t2: i64): void {
   alertHead(b, r, t2, key, keyLen, podOff);
-  b.ascii(",\"podprobe\":{\"sequence\":{\"id\":\"");
-  b.hex64(id);
-  b.ascii("\",\"key\":");
-  b.quoted(key, keyLen);
+  b.ascii(",\"podprobe\":{\"sequence\":");
+  idAndKey(b, id, key, keyLen);
   b.ascii(",\"span_ms\":");
   spanMs(b, t2 - t1);
-  b.ascii("},\"events\":[");
-  for (let i = 0; i < n; i++) {
-    if (i > 0) b.byte(0x2C);
-    summaryRedacted(b, r, i, chainPtr(i), chainLen(i));
-  }
-  b.ascii("]},\"message\":\"");
-  message(b, r, key, keyLen, podOff, t2 - t1);
-  b.ascii("\"}\n");
+  b.byte(0x7D);
+  alertTail(b, r, n, key, keyLen, podOff, t2 - t1);
 }
