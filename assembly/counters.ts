@@ -39,7 +39,3 @@ memory.fill(counters, 0, <usize>COUNTER_COUNT << 3);
 @inline export function setCounter(c: i32, v: u64): void {
   store<u64>(counters + (<usize>c << 3), v);
 }
-
-@inline export function getCounter(c: i32): u64 {
-  return load<u64>(counters + (<usize>c << 3));
-}

@@ -13,10 +13,6 @@ export function alloc(n: usize): usize {
   return heap.alloc(n);
 }
 
-export function dealloc(p: usize): void {
-  heap.free(p);
-}
-
 export function options_ptr(): usize {
   return optionSlots;
 }

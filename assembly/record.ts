@@ -115,9 +115,6 @@ export function extractKeys(r: i32, stage: i32): i32 {
 @inline export function keyLen(i: i32): usize {
   return <usize>load<u32>(keyLens + <usize>i * 4);
 }
-@inline export function keyPodOff(): usize {
-  return podOff;
-}
 
 let hasTime = false;
 

@@ -242,31 +242,17 @@ function parseRoot(p: usize, end: usize): usize {
       store<u32>(f, self, 8);
       store<u32>(f, <u32>p, 12);
       p = skipWs(p + 1, end);
-      if (p < end && load<u8>(p) == (c == 0x7B ? 0x7D : 0x5D)) {
-        p++;
-      } else continue;
+      // an empty container: its closing bracket comes next, and the loop below takes it
+      if (p >= end || load<u8>(p) != (c == 0x7B ? 0x7D : 0x5D)) continue;
     } else {
       const v = p;
       p = parseScalar(p, end);
       if (p == ERR) return ERR;
       if (self != NO_NODE) setLeaves(self, v, p);
-      p = skipWs(p, end);
-      if (p >= end) return ERR;
-      const d = load<u8>(p);
-      if (d == 0x2C) {
-        p = skipWs(p + 1, end);
-        continue;
-      }
-      if (d != (inObject ? 0x7D : 0x5D)) return ERR;
-      p++;
     }
-    // p is just after a closing bracket of the container at `depth`: finish it and every parent that closes here
+    // after a value in the container at `depth`: a comma starts its next member; its closing bracket finishes
+    // it (and sets the leaves of the key that owns it), and then the same holds for its parent
     while (true) {
-      const owner = load<u32>(f, 8);
-      if (owner != NO_NODE) setLeaves(owner, <usize>load<u32>(f, 12), p);
-      if (depth == 0) return p;
-      depth--;
-      f = frames + <usize>depth * FRAME;
       p = skipWs(p, end);
       if (p >= end) return ERR;
       const d = load<u8>(p);
@@ -276,6 +262,11 @@ function parseRoot(p: usize, end: usize): usize {
       }
       if (d != (load<u32>(f) == 0 ? 0x7D : 0x5D)) return ERR;
       p++;
+      const owner = load<u32>(f, 8);
+      if (owner != NO_NODE) setLeaves(owner, <usize>load<u32>(f, 12), p);
+      if (depth == 0) return p;
+      depth--;
+      f = frames + <usize>depth * FRAME;
     }
   }
 }

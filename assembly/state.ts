@@ -5,7 +5,7 @@
 // bytes themselves are not stored — the record that completes a sequence carries them.
 //
 // key slot (KEY_HDR bytes, then 2 × ring_capacity entries):
-//   +0 h1 u64 | +8 h2 u64 | +16 prev u32 | +20 next u32 | +24 rule u32 | +28 used u32 | +32 newest i64
+//   +0 h1 u64 | +8 h2 u64 | +16 prev u32 | +20 next u32 | +24 rule u32 | +28 used u32 | +32 (unused)
 // entry (ENTRY bytes):
 //   +0 time ns i64 | +8 arrival seq u64 (0 = empty) | +16 record hash u64 | +24 summary pos u64 | +32 hold ref u32
 // A key of a 3-4 stage rule uses entry i (of the 2 × ring_capacity) for its partial sequence through stage i:
@@ -159,7 +159,6 @@ export function getOrCreateKey(h1: u64, h2: u64, r: i32): u32 {
   store<u64>(s, h2, 8);
   store<u32>(s, <u32>r, 24);
   store<u32>(s, 1, 28);
-  store<i64>(s, i64.MIN_VALUE, 32);
   for (let i: u32 = 0; i < 2 * ringCap; i++) store<u64>(entryPtr(k, 0, i), 0, 8);
   let b = <u32>h1 & indexMask;
   while (load<u32>(index + <usize>b * 4) != 0) b = (b + 1) & indexMask;
@@ -192,8 +191,6 @@ export function addEntry(k: u32, stage: i32, t: i64, seq: u64, recHash: u64, sum
   store<u64>(e, recHash, 16);
   store<u64>(e, sumPos, 24);
   store<u32>(e, hold, 32);
-  const s = slotPtr(k);
-  if (t > load<i64>(s, 32)) store<i64>(s, t, 32);
 }
 
 /** (time, seq) of entry a orders before that of b. */

@@ -252,23 +252,17 @@ export function parseEql(src: string): Query {
     return primary();
   }
 
-  function andExpr(): Cond {
-    const items = [notExpr()];
-    while (isWord("and")) {
+  /** operand (word operand)*: `and` binds tighter than `or`. */
+  function chain(word: "and" | "or", operand: () => Cond): Cond {
+    const items = [operand()];
+    while (isWord(word)) {
       next();
-      items.push(notExpr());
+      items.push(operand());
     }
-    return items.length === 1 ? items[0] : { k: "and", items };
+    return items.length === 1 ? items[0] : { k: word, items };
   }
-
-  function orExpr(): Cond {
-    const items = [andExpr()];
-    while (isWord("or")) {
-      next();
-      items.push(andExpr());
-    }
-    return items.length === 1 ? items[0] : { k: "or", items };
-  }
+  const andExpr = () => chain("and", notExpr);
+  const orExpr = (): Cond => chain("or", andExpr);
 
   function eventQuery(): EventQuery {
     const tok = peek();

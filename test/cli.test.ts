@@ -108,3 +108,14 @@ test("--rules loads Elastic rule files; unsupported ones stop start-up (exit 2) 
   expect(JSON.parse(ok.stderr.trim().split("\n").pop()!).matches).toBe(3);
   expect(cli(["--skip-unsupported"]).status).toBe(2);
 });
+
+const hasScript = spawnSync("sh", ["-c", "command -v script"], { encoding: "utf8" }).stdout.trim() !== "";
+test.skipIf(!hasScript)(`a live progress line on stderr when it is a terminal${hasScript ? "" : " (skipped: no script(1) for a pseudo-terminal)"}`, () => {
+  const dir = mkdtempSync(join(tmpdir(), "podprobe-tty-"));
+  const input = join(dir, "in.ndjson");
+  writeFileSync(input, stream);
+  // script(1) gives the command a terminal; stdout goes to /dev/null, so what script captures is stderr
+  const r = spawnSync("script", ["-qec", `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} < ${JSON.stringify(input)} > /dev/null`, "/dev/null"], { encoding: "utf8" });
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/podprobe: 3 records, 0\.0 MB, 1 sequences, 0 invalid/);
+});

@@ -1,21 +1,14 @@
 // Serve-mode faults: garbage from a client passes through untouched; downstream closing mid-batch loses
 // nothing acknowledged (HTTP) and duplicates nothing (socket).
-import { afterEach, expect, test } from "vitest";
-import { serve, type Serving } from "../host/serve/index.js";
-import { T0, SMALL, line } from "./helpers.js";
-import { HttpSource, SocketSource, httpSink, socketSink, until } from "./serve-helpers.js";
+import { expect, test } from "vitest";
+import { line } from "./helpers.js";
+import { HttpSource, SocketSource, httpSink, socketSink, until, startServe } from "./serve-helpers.js";
 import { rng } from "../host/sample.js";
 
-const opts = { ...SMALL, clock: () => T0 + 10_000 };
-let running: Serving | undefined;
-afterEach(async () => {
-  await running?.shutdown(1000);
-  running = undefined;
-});
 
 test("socket mode: a client sending garbage gets it through byte-identical and counted", async () => {
   const source = await new SocketSource().start();
-  running = await serve({ listen: "tcp://127.0.0.1:0", forward: source.url }, opts);
+  const running = await startServe({ listen: "tcp://127.0.0.1:0", forward: source.url });
   const sink = await socketSink(running.address());
   const r = rng(9);
   const garbage = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? line({ ok: i }) : Buffer.from(Array.from({ length: 1 + Math.floor(r() * 80) }, () => 32 + Math.floor(r() * 90))).toString("latin1")));
@@ -30,7 +23,7 @@ test("socket mode: a client sending garbage gets it through byte-identical and c
 test("socket mode: downstream closed mid-stream — after it returns, nothing is duplicated and order holds", async () => {
   const source = await new SocketSource().start();
   const port = source.where.port!;
-  running = await serve({ listen: "tcp://127.0.0.1:0", forward: source.url }, opts);
+  const running = await startServe({ listen: "tcp://127.0.0.1:0", forward: source.url });
   const sink = await socketSink(running.address());
   const total = 20_000;
   let sent = 0;
@@ -61,7 +54,7 @@ test("socket mode: downstream closed mid-stream — after it returns, nothing is
 
 test("HTTP mode: downstream closing connections mid-batch — every acknowledged batch arrives", async () => {
   const down = await new HttpSource().start();
-  running = await serve({ listen: "http://127.0.0.1:0", forward: down.url, retryTimeoutMs: 3000 }, opts);
+  const running = await startServe({ listen: "http://127.0.0.1:0", forward: down.url, retryTimeoutMs: 3000 });
   down.mode = "drop";
   setTimeout(() => (down.mode = "ok"), 250);
   const statuses = await Promise.all(Array.from({ length: 10 }, (_, i) => httpSink(running!.address() + "/", [line({ b: i, k: 0 }), line({ b: i, k: 1 })])));

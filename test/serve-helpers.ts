@@ -4,6 +4,17 @@
 import { createServer as netServer, createConnection, type Server as NetServer, type Socket } from "node:net";
 import { createServer as httpServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { onTestFinished } from "vitest";
+import { serve, type ServeOptions, type Serving } from "../host/serve/index.js";
+import type { CorrelatorOptions } from "../host/index.js";
+import { SMALL, T0 } from "./helpers.js";
+
+/** `podprobe serve` for one test (fake clock, small state), shut down when the test ends. */
+export async function startServe(s: ServeOptions, extra: CorrelatorOptions = {}): Promise<Serving> {
+  const running = await serve(s, { ...SMALL, clock: () => T0 + 10_000, ...extra } as CorrelatorOptions);
+  onTestFinished(() => running.shutdown(1000).then(() => undefined));
+  return running;
+}
 
 export async function until(cond: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {
   const deadline = Date.now() + timeoutMs;

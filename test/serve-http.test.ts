@@ -1,20 +1,13 @@
 // SPEC §9 Vector, HTTP mode: Vector's http sink → podprobe → Vector's http_server source; a batch is answered
 // 2xx only after downstream accepted it, so with acknowledgements delivery is at-least-once end to end.
-import { afterEach, expect, test } from "vitest";
-import { serve, type Serving } from "../host/serve/index.js";
-import { line, s1, s2raw, T0, SMALL } from "./helpers.js";
-import { HttpSource, httpSink } from "./serve-helpers.js";
+import { expect, test } from "vitest";
+import { line, s1, s2raw } from "./helpers.js";
+import { HttpSource, httpSink, startServe } from "./serve-helpers.js";
 
-const opts = { ...SMALL, clock: () => T0 + 10_000 };
-let running: Serving | undefined;
-afterEach(async () => {
-  await running?.shutdown(1000);
-  running = undefined;
-});
 
 test("a batch round-trips tagged and is answered 200 after downstream took it", async () => {
   const down = await new HttpSource().start();
-  running = await serve({ listen: "http://127.0.0.1:0", forward: down.url }, opts);
+  const running = await startServe({ listen: "http://127.0.0.1:0", forward: down.url });
   const status = await httpSink(running.address() + "/", [line({ a: 1 }), line(s1(0)), line(s2raw(100))]);
   expect(status).toBe(200);
   expect(down.lines).toHaveLength(4);
@@ -25,7 +18,7 @@ test("a batch round-trips tagged and is answered 200 after downstream took it", 
 test("downstream killed and restarted mid-stream: nothing acknowledged is lost", async () => {
   const down = await new HttpSource().start();
   const port = down.port;
-  running = await serve({ listen: "http://127.0.0.1:0", forward: down.url, retryTimeoutMs: 400 }, opts);
+  const running = await startServe({ listen: "http://127.0.0.1:0", forward: down.url, retryTimeoutMs: 400 });
   const acked: number[] = [];
   const send = async (i: number) => {
     const status = await httpSink(running!.address() + "/", [line({ batch: i, k: 0 }), line({ batch: i, k: 1 })]);
@@ -49,7 +42,7 @@ test("downstream killed and restarted mid-stream: nothing acknowledged is lost",
 
 test("a downstream outage shorter than the retry timeout is invisible upstream", async () => {
   const down = await new HttpSource().start();
-  running = await serve({ listen: "http://127.0.0.1:0", forward: down.url, retryTimeoutMs: 5000 }, opts);
+  const running = await startServe({ listen: "http://127.0.0.1:0", forward: down.url, retryTimeoutMs: 5000 });
   down.mode = "fail";
   setTimeout(() => (down.mode = "ok"), 300);
   expect(await httpSink(running.address() + "/", [line({ x: 1 })])).toBe(200);
@@ -60,7 +53,7 @@ test("a downstream outage shorter than the retry timeout is invisible upstream",
 test("bytes in flight are capped: beyond the cap, 503 at once", async () => {
   const down = await new HttpSource().start();
   down.mode = "fail";
-  running = await serve({ listen: "http://127.0.0.1:0", forward: down.url, maxInflightBytes: 4096, retryTimeoutMs: 1000 }, opts);
+  const running = await startServe({ listen: "http://127.0.0.1:0", forward: down.url, maxInflightBytes: 4096, retryTimeoutMs: 1000 });
   const big = Array.from({ length: 30 }, (_, i) => line({ i, pad: "p".repeat(100) }));
   const first = httpSink(running.address() + "/", big);
   await new Promise((r) => setTimeout(r, 50));
@@ -73,7 +66,7 @@ test("bytes in flight are capped: beyond the cap, 503 at once", async () => {
 
 test("metrics: the counters as Prometheus text", async () => {
   const down = await new HttpSource().start();
-  running = await serve({ listen: "http://127.0.0.1:0", forward: down.url, metrics: "127.0.0.1:0" }, opts);
+  const running = await startServe({ listen: "http://127.0.0.1:0", forward: down.url, metrics: "127.0.0.1:0" });
   await httpSink(running.address() + "/", [line(s1(0)), line(s2raw(100))]);
   const text = await (await fetch(running.metricsAddress!())).text();
   expect(text).toMatch(/^podprobe_records_in 2$/m);
@@ -84,5 +77,5 @@ test("metrics: the counters as Prometheus text", async () => {
 });
 
 test("hold_ms is refused in HTTP mode (acknowledgements would not cover held records)", async () => {
-  await expect(serve({ listen: "http://127.0.0.1:0", forward: "http://127.0.0.1:1/" }, { ...opts, holdMs: 100 })).rejects.toThrow(/holdMs.*HTTP mode/);
+  await expect(startServe({ listen: "http://127.0.0.1:0", forward: "http://127.0.0.1:1/" }, { holdMs: 100 })).rejects.toThrow(/holdMs.*HTTP mode/);
 });

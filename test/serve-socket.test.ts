@@ -3,21 +3,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, expect, test } from "vitest";
-import { serve, type Serving } from "../host/serve/index.js";
-import { line, s1, s2raw, T0, SMALL } from "./helpers.js";
-import { SocketSource, socketSink, until } from "./serve-helpers.js";
+import { expect, test } from "vitest";
+import { line, s1, s2raw } from "./helpers.js";
+import { SocketSource, socketSink, until, startServe } from "./serve-helpers.js";
 
-const opts = { ...SMALL, clock: () => T0 + 10_000 };
-let running: Serving | undefined;
-afterEach(async () => {
-  await running?.shutdown(1000);
-  running = undefined;
-});
 
 test("tcp: records round-trip, the sequence tagged, the alert after it", async () => {
   const source = await new SocketSource().start();
-  running = await serve({ listen: "tcp://127.0.0.1:0", forward: source.url }, opts);
+  const running = await startServe({ listen: "tcp://127.0.0.1:0", forward: source.url });
   const sink = await socketSink(running.address());
   const recs = [line({ log: "x" }), line(s1(0)), line(s2raw(100))];
   sink.write(recs.join("\n") + "\n");
@@ -32,7 +25,7 @@ test("tcp: records round-trip, the sequence tagged, the alert after it", async (
 test("unix sockets on both sides; stages from two different connections meet in one state", async () => {
   const dir = mkdtempSync(join(tmpdir(), "podprobe-sock-"));
   const source = await new SocketSource({ path: join(dir, "out.sock") }).start();
-  running = await serve({ listen: `unix://${join(dir, "in.sock")}`, forward: source.url }, opts);
+  const running = await startServe({ listen: `unix://${join(dir, "in.sock")}`, forward: source.url });
   const nodeAgent = await socketSink(running.address());
   const auditAgent = await socketSink(running.address());
   nodeAgent.write(line(s1(0)) + "\n");
@@ -52,7 +45,7 @@ test("unix sockets on both sides; stages from two different connections meet in 
 test("reconnects when the downstream source restarts; records sent meanwhile are delivered", async () => {
   const source = await new SocketSource().start();
   const port = source.where.port!;
-  running = await serve({ listen: "tcp://127.0.0.1:0", forward: source.url }, opts);
+  const running = await startServe({ listen: "tcp://127.0.0.1:0", forward: source.url });
   const sink = await socketSink(running.address());
   sink.write(line({ n: 1 }) + "\n");
   await until(() => source.lines.length === 1);
@@ -71,7 +64,7 @@ test("a slow consumer: inputs are paused, memory in flight stays bounded, nothin
   const source = await new SocketSource().start();
   const port = source.where.port!;
   await source.stop(); // downstream away: everything queues
-  running = await serve({ listen: "tcp://127.0.0.1:0", forward: `tcp://127.0.0.1:${port}`, maxInflightBytes: 64 * 1024 }, opts);
+  const running = await startServe({ listen: "tcp://127.0.0.1:0", forward: `tcp://127.0.0.1:${port}`, maxInflightBytes: 64 * 1024 });
   const sink = await socketSink(running.address());
   const rec = line({ pad: "z".repeat(1000) });
   let written = 0;
