@@ -1,4 +1,4 @@
-// The compiled rule program (built on the host by host/compile.ts) and the predicate interpreter.
+// The compiled rule program (built on the host by host/rules/compile.ts) and the predicate interpreter.
 // The engine knows no rule: paths, shapes, field aliases, value sets, predicates, keys and summaries all
 // come from these bytes. Layout (u32 little-endian words, strings padded to 4 bytes):
 //

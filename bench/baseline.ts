@@ -1,10 +1,10 @@
-// The bench's plain-TypeScript baselines: the same rule (host/rule.ts), the same shapes (host/shapes.ts) and the
+// The bench's plain-TypeScript baselines: the same rule (host/rules/rule.ts), the same shapes (host/rules/shapes.ts) and the
 // same sequence state and output format as the engine, with JSON.parse per line (`js_naive`) or only for lines
 // that pass a sound byte prefilter (`js_prefilter`). The bench asserts their output is byte-identical to
 // podprobe's before it reports any number, so this is also an independent second implementation.
 
-import type { Expr, SequenceRule } from "../host/rule.js";
-import { SHAPES, type Alias } from "../host/shapes.js";
+import type { Expr, SequenceRule } from "../host/rules/rule.js";
+import { SHAPES, type Alias } from "../host/rules/shapes.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };

@@ -1,8 +1,8 @@
 // Deterministic bench corpora (SPEC §11): the mixed node stream — mostly container logs, a few per cent
 // Defend-for-Containers process events (some candidates), about 1 % audit lines (raw and ECS, some forbid),
 // hundreds of pods, real sequences planted — and adversarial variants (all candidates, distinct pods, huge
-// records). Built on host/sample.ts's record builders.
-import { rng, processEvent, rawAuditEvent, ecsAuditDoc, containerLog, SAMPLE_BASE_MS } from "../host/sample.js";
+// records). Built on host/cli/sample.ts's record builders.
+import { rng, processEvent, rawAuditEvent, ecsAuditDoc, containerLog, SAMPLE_BASE_MS } from "../host/cli/sample.js";
 
 export interface CorpusOptions {
   /** Stop after this many bytes (or `records`, whichever comes first). */

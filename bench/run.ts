@@ -6,10 +6,10 @@ import { mkdirSync, writeFileSync, openSync, closeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createCorrelator, loadRuleFiles } from "../host/index.js";
-import { SEED_RULE } from "../host/rule.js";
+import { SEED_RULE } from "../host/rules/rule.js";
 import { createBaseline } from "./baseline.js";
 import { buildCorpus, corpusClock, type CorpusOptions } from "./corpus.js";
-import { FluentBitFilter } from "../host/fluent-bit-driver.js";
+import { FluentBitFilter } from "../host/fluent-bit/driver.js";
 import { cpus } from "node:os";
 
 const { values: args } = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "boolean" }, mb: { type: "string" } } });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The podprobe command (host/cli.ts, compiled by `npm run build`).
-import { main } from "../build/host/cli.js";
+// The podprobe command (host/cli/main.ts, compiled by `npm run build`).
+import { main } from "../build/host/cli/main.js";
 
 main(process.argv.slice(2)).then(
   (code) => {

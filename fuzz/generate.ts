@@ -2,7 +2,7 @@
 // records, invalid UTF-8, lone surrogates, deep nesting, huge strings and arrays, duplicate keys, keys with dots
 // and escapes, numbers of every form, NUL bytes, CR variants, and sizes at and just over max_record_bytes.
 // Every record is one line (no '\n' inside).
-import { rng, fixtureAuditLines, fixtureEcsAuditDocs, processEvent, rawAuditEvent, SAMPLE_BASE_MS } from "../host/sample.js";
+import { rng, fixtureAuditLines, fixtureEcsAuditDocs, processEvent, rawAuditEvent, SAMPLE_BASE_MS } from "../host/cli/sample.js";
 
 export const FUZZ_MAX_RECORD_BYTES = 16384;
 

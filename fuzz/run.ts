@@ -3,10 +3,10 @@
 // `npm run fuzz -- --cases N [--seed S]`; the CI test runs 10^5 cases.
 import { parseArgs } from "node:util";
 import { createCorrelator } from "../host/correlator.js";
-import type { SequenceRule } from "../host/rule.js";
-import { loadRuleFiles } from "../host/rules-file.js";
-import { FluentBitFilter } from "../host/fluent-bit-driver.js";
-import { processEvent, rawAuditEvent, rng, SAMPLE_BASE_MS } from "../host/sample.js";
+import type { SequenceRule } from "../host/rules/rule.js";
+import { loadRuleFiles } from "../host/rules/rules-file.js";
+import { FluentBitFilter } from "../host/fluent-bit/driver.js";
+import { processEvent, rawAuditEvent, rng, SAMPLE_BASE_MS } from "../host/cli/sample.js";
 import { checkStream } from "./check.js";
 import { fuzzGenerator, FUZZ_MAX_RECORD_BYTES } from "./generate.js";
 

@@ -2,8 +2,8 @@
 // Framing is framing.ts; the engine does all per-record work.
 
 import { Engine } from "./engine.js";
-import { compileRules } from "./compile.js";
-import { SEED_RULE, type SequenceRule } from "./rule.js";
+import { compileRules } from "./rules/compile.js";
+import { SEED_RULE, type SequenceRule } from "./rules/rule.js";
 import { resolveOptions, type CorrelatorOptions, type ResolvedOptions } from "./options.js";
 import type { Stats } from "./counters.js";
 import { Framer, EMPTY, concat } from "./framing.js";

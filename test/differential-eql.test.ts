@@ -3,7 +3,7 @@
 // lateness (no eviction): every reported pair is valid, and every key EQL alerts on is reported.
 import { describe, expect, test } from "vitest";
 import { run, s1, s2ecs, s2raw, ts } from "./helpers.js";
-import { rng } from "../host/sample.js";
+import { rng } from "../host/cli/sample.js";
 
 interface Ev {
   id: number;

@@ -1,7 +1,7 @@
 // Real records from Elastic's integrations (examples/data/elastic-integrations): they pass untouched; a
 // decision of `allow` never matches, even with HTTP 403; the same lines with `forbid` do, in both shapes.
 import { expect, test } from "vitest";
-import { fixtureAuditLines, fixtureEcsAuditDocs, readFixture } from "../host/sample.js";
+import { fixtureAuditLines, fixtureEcsAuditDocs, readFixture } from "../host/cli/sample.js";
 import { run, s1, ts } from "./helpers.js";
 
 const real = () => [...fixtureAuditLines(), ...fixtureEcsAuditDocs(), JSON.stringify(JSON.parse(readFixture("cloud_defend_alerts_sample_event.json")))];

@@ -1,4 +1,4 @@
-// host/eql.ts: every construct of the subset, and every error names the construct and its place.
+// host/rules/eql.ts: every construct of the subset, and every error names the construct and its place.
 import { describe, expect, test } from "vitest";
 import { parseEql, EqlError } from "../host/index.js";
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
 import { describe, expect, test } from "vitest";
 import { COUNTER_NAMES } from "../host/index.js";
-import { FB_WASM, FluentBitFilter } from "../host/fluent-bit-driver.js";
+import { FB_WASM, FluentBitFilter } from "../host/fluent-bit/driver.js";
 import { line, s1, s2raw, T0 } from "./helpers.js";
 
 const C = (name: string) => COUNTER_NAMES.indexOf(name as never);
@@ -152,7 +152,7 @@ describe.skipIf(!fluentBit)(`a real fluent-bit binary${fluentBit ? "" : " (skipp
 });
 
 test("the Fluent Bit build embeds a chosen rule set (every example rule)", async () => {
-  const { buildFluentBit } = await import("../host/build-fluent-bit.js");
+  const { buildFluentBit } = await import("../host/fluent-bit/build.js");
   const { loadRuleFiles } = await import("../host/index.js");
   const out = join(mkdtempSync(join(tmpdir(), "podprobe-fbr-")), "rules.wasm");
   const rules = loadRuleFiles([fileURLToPath(new URL("../examples/rules", import.meta.url))]).rules;

@@ -3,7 +3,7 @@
 import { expect, test } from "vitest";
 import { createCorrelator } from "../host/index.js";
 import { line, s1, s2raw, T0, SMALL } from "./helpers.js";
-import { sampleStream } from "../host/sample.js";
+import { sampleStream } from "../host/cli/sample.js";
 
 const input = Buffer.from(
   [

@@ -3,7 +3,7 @@
 import { expect, test } from "vitest";
 import { line } from "./helpers.js";
 import { HttpSource, SocketSource, httpSink, socketSink, until, startServe } from "./serve-helpers.js";
-import { rng } from "../host/sample.js";
+import { rng } from "../host/cli/sample.js";
 
 
 test("socket mode: a client sending garbage gets it through byte-identical and counted", async () => {

@@ -2,7 +2,7 @@
 // where namespace-pod keys take the namespace from, and its part of the alert message. The seed rule and rules
 // loaded from EQL use the same profiles, so the same rule gives the same program either way.
 
-import type { Stage, SummaryField } from "./rule.js";
+import type { Stage, SummaryField } from "./model.js";
 
 export interface Profile {
   summary: SummaryField[];

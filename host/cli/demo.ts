@@ -1,10 +1,10 @@
-// `podprobe demo`: runs the bundled sample stream (host/sample.ts) through podprobe and explains what it
+// `podprobe demo`: runs the bundled sample stream (cli/sample.ts) through podprobe and explains what it
 // found. Writes the stream and podprobe's output under build/ so they can be piped through the CLI too.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createCorrelator } from "./correlator.js";
-import type { CorrelatorOptions } from "./options.js";
+import { createCorrelator } from "../correlator.js";
+import type { CorrelatorOptions } from "../options.js";
 import { sampleStream, SAMPLE_BASE_MS } from "./sample.js";
 
 interface AlertDoc {
@@ -24,7 +24,7 @@ export function runDemo(options: CorrelatorOptions = {}): number {
   const alerts = outLines.map((l) => JSON.parse(l) as Record<string, any>).filter((d) => d.event?.kind === "alert" && d.event?.module === "podprobe") as AlertDoc[];
   const tagged = outLines.filter((l) => l.includes('"podprobe":{"alerts":[')).length;
 
-  const dir = fileURLToPath(new URL("../", import.meta.url));
+  const dir = fileURLToPath(new URL("../../", import.meta.url));
   mkdirSync(dir, { recursive: true });
   writeFileSync(dir + "demo-input.ndjson", input);
   writeFileSync(dir + "demo-output.ndjson", output);

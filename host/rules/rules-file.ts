@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { parseEql, EqlError, positions, type Cond, type EventQuery } from "./eql.js";
-import type { Expr, SequenceRule, Stage } from "./rule.js";
+import type { Expr, SequenceRule, Stage } from "./model.js";
 import { PROFILES, profileFor, sequenceMessage, eventMessage, type ProfileName } from "./profiles.js";
 
 export class RuleFileError extends Error {

@@ -1,7 +1,7 @@
 // Compiles rules (rule.ts) and shapes (shapes.ts) into the program bytes the engine runs
 // (layout: assembly/program.ts and assembly/rules.ts). Same bytes for the Node and Fluent Bit builds.
 
-import type { Expr, SequenceRule } from "./rule.js";
+import type { Expr, SequenceRule } from "./model.js";
 import { SHAPES, type Alias, type Shape } from "./shapes.js";
 
 const MAGIC = 0x42525050;

@@ -4,12 +4,12 @@
 import { parseArgs } from "node:util";
 import { readFileSync, createReadStream } from "node:fs";
 import { once } from "node:events";
-import { createCorrelator, type Correlator } from "./correlator.js";
-import { OPTION_SPECS, OptionError, optionsFromConfig, snake, type CorrelatorOptions } from "./options.js";
+import { createCorrelator, type Correlator } from "../correlator.js";
+import { OPTION_SPECS, OptionError, optionsFromConfig, snake, type CorrelatorOptions } from "../options.js";
 import { runDemo } from "./demo.js";
-import { serve, type ServeOptions } from "./serve/index.js";
-import { AddressError } from "./serve/address.js";
-import { loadRuleFiles, RuleFileError } from "./rules-file.js";
+import { serve, type ServeOptions } from "../serve/index.js";
+import { AddressError } from "../serve/address.js";
+import { loadRuleFiles, RuleFileError } from "../rules/rules-file.js";
 
 const USAGE = `usage: podprobe [options] < in.ndjson > out.ndjson
        podprobe key [options] < in.ndjson      one line per record: its correlation key, or empty
@@ -168,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.version) {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
     process.stdout.write(`podprobe ${pkg.version}\n`);
     return 0;
   }

@@ -2,7 +2,7 @@
 // kube-apiserver audit Event ("kind":"Event", "apiVersion":"audit.k8s.io/…") is read as if it were the ECS
 // document Elastic's pipeline makes of it. The compiler turns these into per-field alias tables.
 
-import type { Expr } from "./rule.js";
+import type { Expr } from "./model.js";
 
 /** One way to read a logical field: a physical path (dots under `underscoreFrom` may be underscores) or a constant. */
 export type Alias = { path: string; underscoreFrom?: number } | { constant: string };

@@ -4,8 +4,8 @@
 // NUL-terminated result, then free both copies.
 // (Used by the ABI tests and by the bench's fluent_bit_abi case.)
 import { readFileSync } from "node:fs";
-import { wasmPath } from "./engine.js";
-import { COUNTER_NAMES } from "./counters.js";
+import { wasmPath } from "../engine.js";
+import { COUNTER_NAMES } from "../counters.js";
 
 export const FB_WASM = wasmPath("podprobe-fluent-bit.wasm");
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 export const SAMPLE_BASE_MS = Date.parse("2026-01-21T10:00:00Z");
 
 export function fixturePath(name: string): string {
-  for (const rel of ["../examples/data/elastic-integrations/", "../../examples/data/elastic-integrations/"]) {
+  for (const rel of ["../../examples/data/elastic-integrations/", "../../../examples/data/elastic-integrations/"]) {
     const p = fileURLToPath(new URL(rel + name, import.meta.url));
     try {
       readFileSync(p, { flag: "r" });

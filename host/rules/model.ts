@@ -1,0 +1,53 @@
+// podprobe's rule model: predicates over logical (ECS) fields, stages with their join key, time and summary
+// fields, and rules of one to several stages. The seed rule (rule.ts) and rules loaded from EQL (rules-file.ts)
+// are values of these types; compile.ts turns them into the engine's program bytes.
+
+/** A predicate over logical (ECS) fields. */
+export type Expr =
+  | { all: Expr[] }
+  | { any: Expr[] }
+  | { not: Expr }
+  | { eq: string; values: string[] } // case-sensitive; any element of an array field
+  | { prefix: string; values: string[] }
+  | { exists: string } // EQL `like "*"`: present and not null
+  | { isTrue: string } // JSON true, or the string "true"
+  | { eqCi: string; values: string[] } // EQL `in~`: ASCII case-insensitive
+  | { like: string; patterns: string[]; insensitive?: boolean } // `*` any run, `?` one character
+  | { cmp: string; rel: "<" | "<=" | ">" | ">=" | "==" | "!="; value: number | string }; // numbers, or strings bytewise
+
+export interface SummaryField {
+  /** Name in `peer` and in the alert's events (flattened, dotted). */
+  name: string;
+  /** Logical field; defaults to name. */
+  field?: string;
+  /** Mask bearer tokens, JWTs and --token values in the alert record. */
+  redact?: boolean;
+}
+
+export interface Stage {
+  when: Expr;
+  /** Logical field holding the join key (an array: each element is a key, at most 4). */
+  key: string;
+  /** namespace-pod key mode: where the namespace comes from. */
+  namespace: { field: string; from: "value" | "serviceaccount" };
+  /** Logical field holding the event time (RFC 3339 or epoch ms). */
+  time: string;
+  summary: SummaryField[];
+}
+
+export interface SequenceRule {
+  id: string;
+  name: string;
+  severity: number;
+  riskScore: number;
+  threat: unknown[];
+  /** The sequence's span (a single-event rule ignores it). */
+  maxspanMs: number;
+  /**
+   * One stage: a single-event rule (each matching record alerts on its own). Two: a sequence, also matched when
+   * its records arrive out of order. Three or four: a sequence matched in arrival order, as EQL does.
+   */
+  stages: [Stage] | [Stage, Stage] | [Stage, Stage, Stage] | [Stage, Stage, Stage, Stage];
+  /** Alert message; {key}, {pod}, {span_ms} and {<stage>:<summary name>} are filled in. */
+  message: string;
+}
