@@ -219,7 +219,7 @@ export interface BaselineOptions {
 /** A correlator in plain TypeScript: feed it whole lines, get the output lines. */
 export function createBaseline(o: BaselineOptions) {
   const rule = o.rule;
-  const maxspan = BigInt(Math.round(rule.maxspanMs * 1e6));
+  const maxspan = BigInt(Math.round((rule.maxspanMs ?? 0) * 1e6));
   const lateness = BigInt((o.latenessMs ?? 5000) * 1e6);
   const futureLimit = BigInt(Math.trunc(o.nowMs * 1e6)) + BigInt((o.maxFutureMs ?? 60000) * 1e6);
   const ring = o.ringCapacity ?? 8;
@@ -307,7 +307,7 @@ export function createBaseline(o: BaselineOptions) {
       if (!evalExpr(st.when, rec, sh)) continue;
       const t = timeNs(fieldOf(rec, sh, st.time));
       if (t === undefined) continue;
-      const kv = fieldOf(rec, sh, st.key);
+      const kv = fieldOf(rec, sh, st.keys[0]);
       const keys = [...new Set((Array.isArray(kv) ? kv : [kv]).filter((k): k is string | number => typeof k === "string" || typeof k === "number").map(String))].slice(0, 4);
       if (keys.length === 0) continue;
       if (maxT !== undefined && t < maxT - lateness) continue;

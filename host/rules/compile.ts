@@ -81,6 +81,9 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
 
   const ruleWords: number[] = [];
   for (const rule of rules) {
+    if (rule.stages.length < 1 || rule.stages.length > 4) throw new Error(`rule ${rule.id}: 1 to 4 stages (got ${rule.stages.length})`);
+    if (rule.maxspanMs === undefined) throw new Error(`rule ${rule.id}: a maxspan is required`);
+    for (const st of rule.stages) if (st.keys.length !== 1) throw new Error(`rule ${rule.id}: exactly one join field per stage (got ${st.keys.length})`);
     const maxspanNs = BigInt(Math.round(rule.maxspanMs * 1e6));
     if (maxspanNs <= 0n) throw new Error(`rule ${rule.id}: maxspan must be > 0`);
     ruleWords.push(str(rule.id), str(rule.name), Number(maxspanNs & 0xffffffffn), Number(maxspanNs >> 32n));
@@ -91,7 +94,7 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
       const summary = [{ name: "@timestamp", field: stage.time }, ...stage.summary];
       if (summary.length > LIMITS.summary) throw new Error(`rule ${rule.id}: more than ${LIMITS.summary} summary fields`);
       summaryNames.push(summary.map((s) => s.name));
-      ruleWords.push(emit(stage.when), field(stage.time), field(stage.key), field(stage.namespace.field), NS[stage.namespace.from]);
+      ruleWords.push(emit(stage.when), field(stage.time), field(stage.keys[0]), field(stage.namespace.field), NS[stage.namespace.from]);
       ruleWords.push(summary.length);
       for (const s of summary) ruleWords.push(str(s.name), field(s.field ?? s.name), "redact" in s && s.redact ? 1 : 0);
     }

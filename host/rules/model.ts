@@ -26,8 +26,11 @@ export interface SummaryField {
 
 export interface Stage {
   when: Expr;
-  /** Logical field holding the join key (an array: each element is a key, at most 4). */
-  key: string;
+  /**
+   * Logical fields holding the join key, in order (EQL `by` fields: the sequence's own first, then the stage's).
+   * An array value makes the record a candidate under each element. The engine runs exactly one field today.
+   */
+  keys: string[];
   /** namespace-pod key mode: where the namespace comes from. */
   namespace: { field: string; from: "value" | "serviceaccount" };
   /** Logical field holding the event time (RFC 3339 or epoch ms). */
@@ -41,13 +44,13 @@ export interface SequenceRule {
   severity: number;
   riskScore: number;
   threat: unknown[];
-  /** The sequence's span (a single-event rule ignores it). */
-  maxspanMs: number;
+  /** The sequence's span; undefined: no maxspan (the engine requires one today). A single-event rule ignores it. */
+  maxspanMs?: number;
   /**
    * One stage: a single-event rule (each matching record alerts on its own). Two: a sequence, also matched when
    * its records arrive out of order. Three or four: a sequence matched in arrival order, as EQL does.
    */
-  stages: [Stage] | [Stage, Stage] | [Stage, Stage, Stage] | [Stage, Stage, Stage, Stage];
+  stages: Stage[];
   /** Alert message; {key}, {pod}, {span_ms} and {<stage>:<summary name>} are filled in. */
   message: string;
 }

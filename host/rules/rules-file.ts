@@ -97,7 +97,7 @@ function stageOf(q: EventQuery, key: string): { stage: Stage; profile: ProfileNa
   const category: Expr[] = q.category === "any" ? [] : [{ eq: "event.category", values: [q.category] }];
   const profile = profileFor(q.category, [...fieldsOf(q.where), key]);
   const p = PROFILES[profile];
-  return { stage: { when: one([...category, ...toExpr(q.where)]), key, namespace: p.namespace, time: "@timestamp", summary: p.summary }, profile };
+  return { stage: { when: one([...category, ...toExpr(q.where)]), keys: [key], namespace: p.namespace, time: "@timestamp", summary: p.summary }, profile };
 }
 
 /** One rule file's contents (parsed TOML) → the rule the engine runs. Throws RuleFileError. */
