@@ -318,16 +318,21 @@ function setHas(set: u32, p: usize, n: usize, esc: bool, mode: i32): bool {
   return false;
 }
 
-/** Any string element (a JSON number by its text, as a keyword field indexes it) is matched by the set. */
+/** JSON numbers and booleans match string constants by their text, as a keyword field indexes them. */
+@inline function byText(t: u32): bool {
+  return t == T_NUMBER || t == T_TRUE || t == T_FALSE;
+}
+
+/** Any string element (or number or boolean, by its text) is matched by the set. */
 function matchesSet(set: u32, mode: i32): bool {
   const t = fvType & T_MASK;
   if (t == T_STRING) return setHas(set, fvOff, fvLen, (fvType & T_ESC) != 0 && !fvConst, mode);
-  if (t == T_NUMBER) return setHas(set, fvOff, fvLen, false, mode);
+  if (byText(t)) return setHas(set, fvOff, fvLen, false, mode);
   if (t != T_ARRAY) return false;
   elementsBegin(fvOff, fvLen);
   while (elementsNext()) {
     const et = elType & T_MASK;
-    if ((et == T_STRING || et == T_NUMBER) && setHas(set, elOff, elLen, (elType & T_ESC) != 0, mode)) return true;
+    if ((et == T_STRING || byText(et)) && setHas(set, elOff, elLen, (elType & T_ESC) != 0, mode)) return true;
   }
   return false;
 }

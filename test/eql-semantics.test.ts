@@ -41,6 +41,12 @@ describe("a string constant compared with a JSON number compares with the number
   });
 });
 
+test('a JSON boolean matches "true" / "false" by its text, as both keyword and boolean fields answer a term query', () => {
+  // index/mapper/BooleanFieldMapper: a term "true" on a boolean field is true; a keyword field indexes true as "true"
+  expect(matching('a == "true"', [{ a: true }, { a: "true" }, { a: false }, { a: [false, true] }])).toEqual([0, 1, 3]);
+  expect(matching('a in ("false")', [{ a: false }, { a: true }])).toEqual([0]);
+});
+
 describe("integers compare exactly as 64-bit values", () => {
   // eql/parser/ExpressionBuilder.java visitIntegerLiteral: StringUtils.parseIntegral gives a long; a long field
   // compares longs, so 2^53 + 1 and 2^53 differ (as f64 they would not).
