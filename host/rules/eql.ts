@@ -324,7 +324,8 @@ export function parseEql(src: string): Query {
     }
     if (isWord("true") || isWord("false")) return next().v === "true";
     if (isWord("null")) return (next(), null);
-    if (tok.t === "id" || tok.t === "qid" || isOp("?")) unsupported(`a comparison between fields (${describe(tok)}); Elasticsearch compares fields with constants only`, tok);
+    // Elasticsearch refuses it too (eql/planner: "Comparisons against fields are not (currently) supported")
+    if (tok.t === "id" || tok.t === "qid" || isOp("?")) fail(`a comparison between fields (${describe(tok)}); Elasticsearch compares a field with constants only`, tok);
     return fail(`expected a value, found ${describe(tok)}`, tok);
   };
 
@@ -530,6 +531,14 @@ export function parseEql(src: string): Query {
     return value * DURATION[u.v];
   };
 
+  /** Every term joins on as many fields as the first (parser/LogicalPlanBuilder.java: inconsistent join keys). */
+  const sameKeyCount = (stages: Term[]) => {
+    for (const s of stages) {
+      const at = positions.get(s)!;
+      if (s.by.length !== stages[0].by.length) throw new EqlError(`inconsistent join keys: this term has ${s.by.length} "by" fields, the first has ${stages[0].by.length}`, at.line, at.column);
+    }
+  };
+
   let q: Query;
   const start = peek();
   if (isWord("sequence")) {
@@ -548,11 +557,7 @@ export function parseEql(src: string): Query {
     if (isWord("until")) unsupported('"until"');
     const expanded = stages.reduce((n, s) => n + s.runs, 0);
     if (expanded < 2) fail(`a sequence needs at least two terms (found ${expanded})`);
-    // every term joins on as many fields as the first
-    for (const s of stages) {
-      const at = positions.get(s)!;
-      if (s.by.length !== stages[0].by.length) throw new EqlError(`inconsistent join keys: this term has ${s.by.length} "by" fields, the first has ${stages[0].by.length}`, at.line, at.column);
-    }
+    sameKeyCount(stages);
     q = mark({ kind: "sequence", by, maxspanMs, stages }, start);
   } else if (isWord("sample")) {
     next();
@@ -560,6 +565,7 @@ export function parseEql(src: string): Query {
     const stages: Term[] = [];
     while (isOp("[")) stages.push(term(false));
     if (stages.length < 2) fail(`a sample needs at least two terms (found ${stages.length})`);
+    sameKeyCount(stages);
     q = mark({ kind: "sample", by, stages }, start);
   } else if (isWord("join")) {
     return unsupported('"join"', start);
