@@ -47,9 +47,9 @@ describe("constructs", () => {
     expect(q.kind === "sequence" && q.stages[0].runs).toBe(2);
   });
   test("sample by keys with two or more terms", () => {
-    const q = parseEql("sample by host.id, process.pid [process where true] [network where true] by source.ip");
+    const q = parseEql("sample by host.id, process.pid [process where true] by user.id [network where true] by source.ip");
     expect(q).toMatchObject({ kind: "sample", by: ["host.id", "process.pid"] });
-    expect(q.kind === "sample" && q.stages.map((s) => s.by)).toEqual([[], ["source.ip"]]);
+    expect(q.kind === "sample" && q.stages.map((s) => s.by)).toEqual([["user.id"], ["source.ip"]]);
   });
   test("single-event queries of every category; a quoted category (the grammar: eventValue : STRING | IDENTIFIER)", () => {
     for (const c of ["process", "file", "network", "any", "registry"]) expect(parseEql(`${c} where a == 1`)).toMatchObject({ kind: "event", query: { category: c } });
@@ -160,6 +160,7 @@ describe("what Elasticsearch rejects is refused at load, naming the construct, l
     ["sequence [any where true] with runs=2.5", /runs must be a whole number/],
     ["sequence [any where true] with repeats=2", /the option "repeats" \(a sequence term takes "runs"\)/],
     ["sequence [any where true] by a [any where true] by a, b", /inconsistent join keys: this term has 2 "by" fields, the first has 1 at line 1, column 32/],
+    ["sample [any where true] [any where true] by a", /inconsistent join keys: this term has 1 "by" fields, the first has 0 at line 1, column 25/],
     ['any where a = "x"', /"=" \(EQL compares with "=="\) at line 1, column 13/],
     ['any where a ~ "x"', /"~" apart from the word/],
     ['any where frobnicate(a)', /the function frobnicate\(\): EQL has no such function at line 1, column 11/],
