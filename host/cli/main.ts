@@ -120,6 +120,7 @@ function parse(argv: string[]) {
       throw new OptionError("--rules", rulePaths.join(" "), (e as Error).message);
     }
   } else if (v["skip-unsupported"]) throw new UsageError("--skip-unsupported goes with --rules");
+  else if (v["include-deprecated"]) throw new UsageError("--include-deprecated goes with --rules");
   return { command, opts, spelling, serveOpts, stats: v.stats === true, help: v.help === true, version: v.version === true };
 }
 
