@@ -133,3 +133,11 @@ test("with --metrics, SIGTERM flushes and exits 0", async () => {
   expect(err).toContain("SIGTERM: flushing");
   await source.stop();
 });
+
+test("the library's serve() checks option types too (OptionError, nothing opened)", async () => {
+  const { serve } = await import("../host/serve/index.js");
+  const { OptionError } = await import("../host/index.js");
+  await expect(serve({ listen: "tcp://127.0.0.1:0", forward: "tcp://127.0.0.1:1", maxInflightBytes: "big" as never }, {})).rejects.toThrow(OptionError);
+  await expect(serve({ listen: "http://127.0.0.1:0", forward: "http://127.0.0.1:1/", retryTimeoutMs: -1 }, {})).rejects.toThrow(/retryTimeoutMs: must be 0 to 3600000/);
+  await expect(serve({ listen: "tcp://127.0.0.1:0", forward: "tcp://127.0.0.1:1", retryTimeoutMs: 100 }, {})).rejects.toThrow(/retryTimeoutMs.*HTTP mode only/);
+});

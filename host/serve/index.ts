@@ -4,7 +4,7 @@
 
 import type { Server } from "node:http";
 import { createCorrelator, type Correlator } from "../correlator.js";
-import { OptionError, HOST_OPTION_SPECS, type CorrelatorOptions } from "../options.js";
+import { OptionError, HOST_OPTION_SPECS, checkHostOptions, type CorrelatorOptions } from "../options.js";
 import { parseAddress, type Address } from "./address.js";
 import { startSocketMode } from "./socket.js";
 import { startHttpMode } from "./http.js";
@@ -36,6 +36,7 @@ export interface Serving {
 const closeServer = (s: Server | { close(cb: () => void): unknown }) => new Promise<void>((r) => s.close(() => r()));
 
 export async function serve(s: ServeOptions, options: CorrelatorOptions, spelling: (k: string) => string = (k) => k): Promise<Serving> {
+  checkHostOptions({ listen: s.listen, forward: s.forward, metrics: s.metrics, maxInflightBytes: s.maxInflightBytes, retryTimeoutMs: s.retryTimeoutMs }, spelling);
   const listen = parseAddress(s.listen, spelling("listen"));
   const forward = parseAddress(s.forward, spelling("forward"));
   const inflight = s.maxInflightBytes ?? 64 * 1024 * 1024;
