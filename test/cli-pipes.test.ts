@@ -61,3 +61,21 @@ test("sustained backpressure: no listener piles up (no MaxListenersExceededWarni
   expect(err).toBe("");
   expect(got).toBeGreaterThan(input.length); // everything, plus the tag and the alert
 }, 120_000);
+
+test("memory does not follow the input's size: peak RSS for 200 MB piped in is within 40 MB of that for 40 MB", async () => {
+  const main = new URL("../build/host/cli/main.js", import.meta.url).href;
+  const script = `import(${JSON.stringify(main)}).then((m) => m.main([])).then((code) => { process.stderr.write("maxrss " + process.resourceUsage().maxRSS + "\\n"); process.exitCode = code; });`;
+  const chunk = Buffer.from(big(20_000)); // ~4.5 MB
+  const peak = async (mb: number) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["pipe", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    for (let sent = 0; sent < mb * 1e6; sent += chunk.length) if (!child.stdin.write(chunk)) await new Promise((r) => child.stdin.once("drain", r));
+    child.stdin.end();
+    expect(await new Promise((r) => child.on("close", r))).toBe(0);
+    return Number(/maxrss (\d+)/.exec(err)![1]) / 1024;
+  };
+  const small = await peak(40);
+  const large = await peak(200);
+  expect(large - small).toBeLessThan(40);
+}, 120_000);

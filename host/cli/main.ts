@@ -239,12 +239,12 @@ async function pump(c: Correlator, mode: "tag" | "key", files: string[], progres
   const out = new Output(process.stdout);
   let input: Readable | undefined;
   let stopped = false;
-  // a read of a pipe cannot be cancelled (it blocks in libuv's thread pool): the loop stops waiting for it
-  let wake: (v: typeof STOP) => void = () => {};
-  const stopping = new Promise<typeof STOP>((r) => (wake = r));
+  // a pending read is not waited for after a stop. (Each read gets its own promise: racing every read against
+  // one long-lived "stopped" promise would pile a reaction, and the chunk it resolved with, onto that promise.)
+  let wake: () => void = () => {};
   const stop = () => {
     stopped = true;
-    wake(STOP);
+    wake();
   };
   const offSignal = signals.on(stop);
   out.onClosed(stop);
@@ -264,7 +264,11 @@ async function pump(c: Correlator, mode: "tag" | "key", files: string[], progres
       const chunks = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
       try {
         for (;;) {
-          const next = await Promise.race([chunks.next(), stopping]);
+          const next = await new Promise<IteratorResult<Buffer> | typeof STOP>((resolve, reject) => {
+            wake = () => resolve(STOP);
+            if (stopped) resolve(STOP);
+            chunks.next().then(resolve, reject);
+          });
           if (next === STOP || next.done) break;
           const chunk = next.value;
           bytes += chunk.length;
