@@ -12,7 +12,7 @@ import { line, s1, s2raw, T0 } from "./helpers.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXAMPLES = join(ROOT, "examples/rules");
-const UNSUPPORTED = join(ROOT, "test/rules");
+const UNSUPPORTED = join(ROOT, "test/rules/unsupported-until.toml");
 let pkg = "";
 let dir = "";
 
@@ -65,7 +65,7 @@ test("--skip-unsupported loads the rest and names what it skipped", () => {
 });
 
 test.each([
-  [["--rules", UNSUPPORTED], 2, /^podprobe: option --rules: rule\.query: unsupported construct "until"/],
+  [["--rules", UNSUPPORTED], 2, /^podprobe: option --rules: rule\.query: unsupported: "until" at line 4, column 1/],
   [["--hold-ms", "100"], 2, /^podprobe: option --hold-ms: does not apply to build-fluent-bit/],
   [["--rules", "/nonexistent/rules"], 2, /^podprobe: option --rules: .*ENOENT/],
   [["--out", "/nonexistent/dir/x.wasm"], 1, /^podprobe build-fluent-bit: cannot write \/nonexistent\/dir\/x\.wasm: ENOENT$/],
