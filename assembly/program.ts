@@ -7,7 +7,9 @@
 //   sets:    n, n × (count, count × string)
 //   paths:   n, n × (string, underscoreFrom)
 //   shapes:  n, n × guard (code offset of a predicate, or NONE for shape 0, the default)
-//   fields:  n, n × shapes × (alts, alts × (kind << 24 | index))      kind 0 = path, 1 = constant string
+//   derived: the values shapes derive (assembly/derive.ts)
+//   fields:  n, n × shapes × (alts, alts × (kind << 24 | index))      kind 0 = path, 1 = constant string,
+//                                                                      2 = derived value (of the same shape)
 //   code:    n words of predicate nodes, each [op, a, b, size in words] followed by its children
 //   tag:     string (top-level member name), path (to detect a member already there)
 //   rules:   n, then per rule — read by rules.ts
@@ -22,6 +24,7 @@ import { T_NUMBER, T_FALSE } from "./scan";
 import { regexMatch, checkAutomaton } from "./regex";
 import { cidrMatch, checkRanges } from "./cidr";
 import { startsWithBytes, endsWithBytes, containsBytes, scalarView, utf16Length, substringOf, sliceOff, sliceLen, viewA, viewB } from "./strfunc";
+import { loadDerived, checkDerived, deriveShape, derivedCount, derivedShape, derivedType, derivedOff, derivedLen, derivedConst } from "./derive";
 
 export const NONE: u32 = 0xFFFFFFFF;
 export const MAGIC: u32 = 0x42525050;
@@ -32,7 +35,7 @@ export const VERSION: u32 = 1;
 // @ts-ignore: decorator
 @inline export const MAX_SETS: i32 = 256;
 // @ts-ignore: decorator
-@inline export const MAX_SHAPES: i32 = 4;
+@inline export const MAX_SHAPES: i32 = 8;
 // @ts-ignore: decorator
 @inline export const MAX_FIELDS: i32 = 128;
 // @ts-ignore: decorator
@@ -149,6 +152,7 @@ export function loadTables(p: usize, n: usize): bool {
   shapeCount = <i32>rd();
   if (shapeCount < 1 || shapeCount > MAX_SHAPES) return false;
   for (let i = 0; i < shapeCount; i++) store<u32>(shapeGuards + <usize>i * 4, rd());
+  if (!loadDerived(shapeCount)) return false;
   fieldCount = <i32>rd();
   if (fieldCount > MAX_FIELDS) return false;
   for (let f = 0; f < fieldCount; f++) {
@@ -161,7 +165,8 @@ export function loadTables(p: usize, n: usize): bool {
         const w = rd();
         const kind = w >> 24;
         const idx = w & 0xFFFFFF;
-        if ((kind == 0 && idx >= <u32>np) || (kind == 1 && idx >= <u32>stringCount) || kind > 1) return false;
+        if ((kind == 0 && idx >= <u32>np) || (kind == 1 && idx >= <u32>stringCount) || kind > 2) return false;
+        if (kind == 2 && (idx >= <u32>derivedCount || derivedShape(idx) != s)) return false;
         store<u32>(row + 4 + <usize>a * 4, w);
       }
     }
@@ -174,6 +179,7 @@ export function loadTables(p: usize, n: usize): bool {
   tagPath = rd();
   if (tagPath != NONE && tagPath >= <u32>np) return false;
   for (let i = 1; i < shapeCount; i++) if (!checkCode(load<u32>(shapeGuards + <usize>i * 4))) return false;
+  if (!checkDerived()) return false;
   return loadError == 0;
 }
 
@@ -245,6 +251,15 @@ export function getField(f: u32): bool {
       fvConst = true;
       return true;
     }
+    if (wd >> 24 == 2) {
+      const dt = derivedType(idx);
+      if (dt == T_NONE) continue;
+      fvType = dt;
+      fvOff = derivedOff(idx);
+      fvLen = derivedLen(idx);
+      fvConst = derivedConst(idx);
+      return true;
+    }
     const t = slotType(<i32>idx);
     if (t != T_NONE) {
       fvType = t;
@@ -258,15 +273,16 @@ export function getField(f: u32): bool {
   return false;
 }
 
-/** Chooses the record's shape: the first shape whose guard holds, else shape 0. */
+/** Chooses the record's shape: the first shape whose guard holds, else shape 0; then derives its values. */
 export function selectShape(): void {
   shape = 0;
   for (let i = 1; i < shapeCount; i++) {
     if (evalNode(load<u32>(shapeGuards + <usize>i * 4))) {
       shape = i;
-      return;
+      break;
     }
   }
+  deriveShape(shape);
 }
 
 // how a set is matched

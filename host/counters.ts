@@ -20,6 +20,7 @@ export const COUNTER_NAMES = [
   "keys_overflow",
   "summaries_lost",
   "held_early",
+  "args_truncated",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];
