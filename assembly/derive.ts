@@ -14,13 +14,14 @@
 //   SPLIT (head field | NONE, string field, quoting)                    LIST (head | NONE, count field, items…)
 //   SELECT (array field, key string, value string, member path string)  WHEN (predicate, field)
 //   BOOL (presence predicate | NONE, predicate)                          EPOCH_NS (field)
+//   MEMBER (object field, member path string)
 // derived slot: type u32 | off u32 | len u32 | const u32
 
 import { rd, getField, evalNode, checkCode, fvType, fvOff, fvLen, fvConst, strPtr, strLen, stringCount, fieldCount, NONE } from "./program";
-import { T_NONE, T_STRING, T_NUMBER, T_ARRAY, T_TRUE, T_FALSE, T_ESC, T_MASK } from "./scan";
+import { T_NONE, T_STRING, T_NUMBER, T_ARRAY, T_OBJECT, T_TRUE, T_FALSE, T_ESC, T_MASK } from "./scan";
 import { decodeString, scratch, SCRATCH_CAP } from "./strings";
 import { tokensBegin, tokensNext, tokOff, tokLen, QUOTE_SPACED } from "./argsplit";
-import { selectElement, mType, mOff, mLen } from "./members";
+import { selectElement, memberAt, mType, mOff, mLen } from "./members";
 import { T_EPOCH_NS } from "./time";
 import { bump, C_ARGS_TRUNCATED } from "./counters";
 
@@ -45,6 +46,7 @@ export const D_SELECT: u32 = 5;
 export const D_WHEN: u32 = 6;
 export const D_BOOL: u32 = 7;
 export const D_EPOCH_NS: u32 = 8;
+export const D_MEMBER: u32 = 9;
 
 export let derivedCount: i32 = 0;
 const entries: usize = heap.alloc(<usize>MAX_DERIVED * ENTRY);
@@ -134,7 +136,7 @@ export function checkDerived(): bool {
     const argc = load<u32>(e, 8);
     let ok = false;
     if (op == D_BASENAME || op == D_EPOCH_NS) ok = argc == 1 && isField(arg(i, 0), false);
-    else if (op == D_AFTER) ok = argc == 2 && isField(arg(i, 0), false) && isString(arg(i, 1));
+    else if (op == D_AFTER || op == D_MEMBER) ok = argc == 2 && isField(arg(i, 0), false) && isString(arg(i, 1));
     else if (op == D_SPLIT) ok = argc == 3 && isField(arg(i, 0), true) && isField(arg(i, 1), false) && arg(i, 2) <= QUOTE_SPACED;
     else if (op == D_LIST) {
       ok = argc >= 2 && isField(arg(i, 0), true);
@@ -182,6 +184,15 @@ function compute(i: i32): bool {
     const v = arg(i, 2);
     const m = arg(i, 3);
     if (!selectElement(fvOff, fvLen, strPtr(k), strLen(k), strPtr(v), strLen(v), strPtr(m), strLen(m))) return false;
+    rType = mType;
+    rOff = mOff;
+    rLen = mLen;
+    return true;
+  }
+  if (op == D_MEMBER) {
+    if (!getField(arg(i, 0)) || fvConst || (fvType & T_MASK) != T_OBJECT) return false;
+    const m = arg(i, 1);
+    if (!memberAt(fvOff, fvLen, strPtr(m), strLen(m))) return false;
     rType = mType;
     rOff = mOff;
     rLen = mLen;

@@ -96,6 +96,8 @@ export let setCount: i32 = 0;
 const setTable: usize = heap.alloc(<usize>MAX_SETS * 8); // ptr to string indices u32 | count u32
 export let shapeCount: i32 = 1;
 const shapeGuards: usize = heap.alloc(<usize>MAX_SHAPES * 4);
+// per shape, a path its guard needs present (else NONE): most records are rejected on that slot alone
+const shapeMarkers: usize = heap.alloc(<usize>MAX_SHAPES * 4);
 export let fieldCount: i32 = 0;
 const fieldTable: usize = heap.alloc(<usize>MAX_FIELDS * MAX_SHAPES * (1 + MAX_ALTS) * 4);
 let code: usize = 0;
@@ -179,8 +181,25 @@ export function loadTables(p: usize, n: usize): bool {
   tagPath = rd();
   if (tagPath != NONE && tagPath >= <u32>np) return false;
   for (let i = 1; i < shapeCount; i++) if (!checkCode(load<u32>(shapeGuards + <usize>i * 4))) return false;
+  for (let i = 0; i < shapeCount; i++) store<u32>(shapeMarkers + <usize>i * 4, i == 0 ? NONE : markerOf(load<u32>(shapeGuards + <usize>i * 4)));
   if (!checkDerived()) return false;
   return loadError == 0;
+}
+
+/**
+ * A path that must be present for the guard at pc to hold, or NONE: the guard is (or starts an `and` with) an
+ * equality or existence test of a field that shape 0 reads from exactly one path.
+ */
+function markerOf(pc: u32): u32 {
+  let op = w(pc);
+  if (op == OP_AND && w(pc + 1) > 0) {
+    pc += 4;
+    op = w(pc);
+  }
+  if (op != OP_EQ && op != OP_EXISTS) return NONE;
+  const row = fieldRow(w(pc + 1), 0);
+  const alias = load<u32>(row, 4);
+  return load<u32>(row) == 1 && alias >> 24 == 0 ? alias : NONE;
 }
 
 @inline function fieldRow(f: u32, s: i32): usize {
@@ -277,6 +296,8 @@ export function getField(f: u32): bool {
 export function selectShape(): void {
   shape = 0;
   for (let i = 1; i < shapeCount; i++) {
+    const marker = load<u32>(shapeMarkers + <usize>i * 4);
+    if (marker != NONE && slotType(<i32>marker) == T_NONE) continue;
     if (evalNode(load<u32>(shapeGuards + <usize>i * 4))) {
       shape = i;
       break;

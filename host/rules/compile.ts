@@ -30,7 +30,7 @@ const PART = { LITERAL: 0, KEY: 1, SPAN_MS: 2, FIELD: 3, POD: 4 } as const;
 export const TAG_MEMBER = "podprobe";
 const LIMITS = { paths: 256, fields: 128, strings: 4096, sets: 256, shapes: 8, rules: 16, summary: 16, parts: 32, derived: 64 };
 // derived values (assembly/derive.ts): the op, and how split arguments are quoted
-const DERIVE = { basename: 1, after: 2, split: 3, list: 4, select: 5, when: 6, bool: 7, epochNs: 8 } as const;
+const DERIVE = { basename: 1, after: 2, split: 3, list: 4, select: 5, when: 6, bool: 7, epochNs: 8, member: 9 } as const;
 const QUOTING = { plain: 0, tetragon: 1 } as const;
 
 class Interner<T> {
@@ -140,6 +140,7 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
     else if (d.derive === "after") args = [operand(d.of), str(d.separator)];
     else if (d.derive === "split") args = [optional(d.head), operand(d.of), QUOTING[d.quoting]];
     else if (d.derive === "list") args = [optional(d.head), operand(d.count), ...d.items.map(operand)];
+    else if (d.derive === "member") args = [operand(d.of), str(d.member)];
     else if (d.derive === "select") args = [operand(d.of), str(d.key), str(d.equals), str(d.member)];
     else if (d.derive === "when") args = [predicate(d.holds), operand(d.of)];
     else args = [d.present ? predicate(d.present) : NONE, predicate(d.holds)];

@@ -72,6 +72,8 @@ export type Derived =
   | { derive: "split"; of: string; head?: string; quoting: "plain" | "tetragon" }
   /** `head`, then `items[0 … count-1]`: present only when the record holds every one of them */
   | { derive: "list"; head?: string; count: string; items: string[] }
+  /** the member at path `member` (member names joined by dots) of the object `of` */
+  | { derive: "member"; of: string; member: string }
   /** in the array `of`, the first object whose member `key` is the string `equals`: its member at path `member` */
   | { derive: "select"; of: string; key: string; equals: string; member: string }
   /** the value of `of` when the predicate holds */
@@ -183,6 +185,8 @@ const tetragon: Shape & { argsTruncated: Expr } = {
 const OF = "output_fields.";
 const FALCO_ARG_INDEXES = 4;
 const falcoArg = (i: number) => `${OF}proc.args[${i}]`;
+// argv[0] and the split arguments (read only when the output has proc.args: else the command line is)
+const FALCO_JOINED_ARGS = "\u0000falco:args";
 const falco: Shape = {
   name: "falco-alert",
   guard: {
@@ -209,9 +213,11 @@ const falco: Shape = {
         // the command line (its first word is the process name, not argv[0])
         return [
           { derive: "list", head: OF + "proc.exe", count: OF + "proc.cmdnargs", items: Array.from({ length: FALCO_ARG_INDEXES }, (_, i) => falcoArg(i)) },
-          { derive: "split", head: OF + "proc.exe", of: OF + "proc.args", quoting: "plain" },
+          { derive: "when", of: FALCO_JOINED_ARGS, holds: { exists: OF + "proc.args" } },
           { derive: "split", of: OF + "proc.cmdline", quoting: "plain" },
         ];
+      case FALCO_JOINED_ARGS:
+        return [{ derive: "split", head: OF + "proc.exe", of: OF + "proc.args", quoting: "plain" }];
       case "process.pid":
         return [{ path: OF + "proc.pid" }];
       case "process.working_directory":
@@ -267,6 +273,11 @@ const traceeLegacy: Shape = {
         return [arg("stdin_type")];
       case ARG("stdin_path"):
         return [arg("stdin_path")];
+      case ARG("podName"):
+      case ARG("podNamespace"):
+        // read from the `kubernetes` object when asked, rather than as paths: container logs enriched by Fluent Bit
+        // carry a `kubernetes` object too, and every one of its keys would be looked up on the way
+        return [{ derive: "member", of: "kubernetes", member: field.slice(ARG("").length) }];
       case "@timestamp":
         return [{ derive: "epochNs", of: "timestamp" }];
       case "process.name":
@@ -295,9 +306,9 @@ const traceeLegacy: Shape = {
       case "container.image.name":
         return [{ path: "container.image" }];
       case "orchestrator.resource.name":
-        return [unless("kubernetes.podName"), unless("podName")];
+        return [unless(ARG("podName")), unless("podName")];
       case "orchestrator.namespace":
-        return [unless("kubernetes.podNamespace"), unless("podNamespace")];
+        return [unless(ARG("podNamespace")), unless("podNamespace")];
     }
     return [{ path: field }];
   },
@@ -376,7 +387,7 @@ export function spelling(field: string, shapes: Shape[] = SHAPES): "token" | "su
     for (const a of readAs(shape, f)) {
       if ("path" in a) continue;
       if ("constant" in a) note("none");
-      else if (a.derive === "when" || a.derive === "select") depth < 8 ? visit(shape, a.of, depth + 1) : note("none");
+      else if (a.derive === "when" || a.derive === "select" || a.derive === "member") depth < 8 ? visit(shape, a.of, depth + 1) : note("none");
       else if (a.derive === "list") {
         for (const x of [a.head, ...a.items]) if (x !== undefined) visit(shape, x, depth + 1);
       } else if (a.derive === "epochNs" || a.derive === "bool") note("none");
