@@ -32,6 +32,7 @@ const HELP: Record<string, string> = {
   keys_overflow: "Array keys past the 4th of a record.",
   summaries_lost: "Partner summaries overwritten before their match (peer is then {}).",
   held_early: "Held records released before hold_ms because the hold arena was full.",
+  args_truncated: "Sensor exec events whose arguments the sensor marked as truncated (Tetragon truncArgs).",
   max_state_bytes: "The max_state_bytes cap.",
   forward_queued_bytes: "Socket mode: bytes queued toward downstream.",
   forward_connected: "Socket mode: 1 while connected to downstream.",
