@@ -2,7 +2,7 @@
 // is read as the ECS process event it stands for (test/sensors.ts's reference reading), tags and alerts as that
 // ECS document does, and each sensor's stand-in for process.interactive is true and false where it should be.
 import { expect, test } from "vitest";
-import { SEED_RULE, type SequenceRule } from "../host/index.js";
+import { createCorrelator, SEED_RULE, type SequenceRule } from "../host/index.js";
 import { INTERACTIVE_SOURCE } from "../host/rules/shapes.js";
 import { PROFILES } from "../host/rules/profiles.js";
 import { run, s2raw, SMALL, isAlertRecord, untag } from "./helpers.js";
@@ -235,4 +235,13 @@ test("the process summary names the signal for ECS-less sources only; ECS events
   const r = run([ecs, audit], SMALL);
   expect(r.stats.matches).toBe(1);
   expect(Object.keys(r.tagged[0].tag.alerts[0].peer)).not.toContain("interactive_source");
+});
+
+test("`podprobe key` prints each sensor exec's pod (and namespace/pod), the key the engine joins on", () => {
+  for (const rec of [tetragonExec(E), falcoExec(E), traceeLegacyExec(E), traceeLegacyExec(E, { flatPod: true }), traceeV1Exec(E)]) {
+    for (const keyMode of ["pod", "namespace-pod"] as const) {
+      const c = createCorrelator({ ...SMALL, keyMode });
+      expect(c.keys(sensorLine(rec, E.time) + "\n").toString(), keyMode).toBe(keyMode === "pod" ? "web-1\n" : "shop/web-1\n");
+    }
+  }
 });
