@@ -4,7 +4,7 @@
 
 import { Buf } from "./buf";
 import { strPtr, strLen, tagName } from "./program";
-import { ruleId, ruleName, ruleSeverity, ruleRisk, ruleThreat, rulePartCount, partKind, partA, partB, summaryFlags, summaryCount, SUMMARY_REDACT, PART_LITERAL, PART_KEY, PART_SPAN_MS, PART_FIELD, PART_POD } from "./rules";
+import { ruleId, ruleName, ruleSeverity, ruleRisk, ruleThreat, rulePartCount, partKind, partA, partB, summaryFlags, summaryCount, SUMMARY_REDACT, STAGES, PART_LITERAL, PART_KEY, PART_SPAN_MS, PART_FIELD, PART_POD } from "./rules";
 import { sumJson, sumValueOff, sumValueLen, SUM_HDR } from "./summary";
 import { elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./elements";
 import { T_STRING, T_MASK } from "./scan";
@@ -248,7 +248,7 @@ function messageValue(b: Buf, p: usize, n: usize, redact: bool): void {
 }
 
 /** The summaries of the events of the alert being written: stage i at chain + 8i (pointer u32, length u32). */
-export const chain: usize = heap.alloc(8 * 4);
+export const chain: usize = heap.alloc(8 * <usize>STAGES);
 
 @inline export function setChain(i: i32, p: usize, n: usize): void {
   store<u32>(chain + (<usize>i << 3), <u32>p);

@@ -31,6 +31,14 @@ export interface CorrelatorOptions {
   maxSummaryBytes?: number;
   /** Bytes handed to the engine per call. */
   batchBytes?: number;
+  /** A source that sent no candidate for this long (host clock) stops holding the watermark back. */
+  sourceIdleMs?: number;
+  /** Sources tracked at once (per-source watermarks); beyond it the oldest idle one is dropped. */
+  maxSources?: number;
+  /** A record field naming the record's source (e.g. Vector's `source_type` or `file`); "" for none. */
+  sourceField?: string;
+  /** Key combinations one record is a candidate under (array keys); the rest are counted. */
+  maxKeysPerRecord?: number;
 }
 
 export type ResolvedOptions = Required<Omit<CorrelatorOptions, "maxspanMs">> & { maxspanMs: number | undefined };
@@ -38,7 +46,8 @@ export type ResolvedOptions = Required<Omit<CorrelatorOptions, "maxspanMs">> & {
 type Spec =
   | { kind: "int"; def: number; min: number; max: number; why: string }
   | { kind: "bool"; def: boolean }
-  | { kind: "enum"; def: string; values: string[] };
+  | { kind: "enum"; def: string; values: string[] }
+  | { kind: "string"; def: string };
 
 const MiB = 1024 * 1024;
 
@@ -56,6 +65,10 @@ export const OPTION_SPECS: Record<keyof CorrelatorOptions, Spec> = {
   maxRecordBytes: { kind: "int", def: MiB, min: 64, max: 256 * MiB, why: "64 to 268435456" },
   maxSummaryBytes: { kind: "int", def: 2048, min: 256, max: 65_000, why: "256 to 65000" },
   batchBytes: { kind: "int", def: MiB, min: 4096, max: 256 * MiB, why: "4096 to 268435456" },
+  sourceIdleMs: { kind: "int", def: 30_000, min: 1, max: 86_400_000, why: "1 to 86400000 (one day)" },
+  maxSources: { kind: "int", def: 64, min: 1, max: 65_536, why: "1 to 65536" },
+  sourceField: { kind: "string", def: "" },
+  maxKeysPerRecord: { kind: "int", def: 16, min: 1, max: 256, why: "1 to 256" },
 };
 
 export class OptionError extends Error {
@@ -88,6 +101,8 @@ export function resolveOptions(input: Record<string, unknown>, spelling: (k: str
       if (v < spec.min || v > spec.max) throw new OptionError(name, v, `must be ${spec.why}`);
     } else if (spec.kind === "bool") {
       if (typeof v !== "boolean") throw new OptionError(name, v, "expected true or false");
+    } else if (spec.kind === "string") {
+      if (typeof v !== "string") throw new OptionError(name, v, "expected a string");
     } else if (typeof v !== "string" || !spec.values.includes(v)) {
       throw new OptionError(name, v, `expected one of ${spec.values.join(", ")}`);
     }

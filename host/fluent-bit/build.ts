@@ -48,7 +48,7 @@ export function buildFluentBit(input: Record<string, unknown> = {}, ruleSet: Seq
   const dir = root + "build/fluent-bit/" + (out.endsWith("build/podprobe-fluent-bit.wasm") ? "" : `custom-${process.pid}-${Date.now()}/`);
   mkdirSync(dir, { recursive: true });
   const toAssembly = relative(dir, root + "assembly").split(sep).join("/");
-  writeFileSync(dir + "entry.ts", entrySource(compileRules(rules), opts, toAssembly));
+  writeFileSync(dir + "entry.ts", entrySource(compileRules(rules, { sourceField: opts.sourceField || undefined }), opts, toAssembly));
   const asc = spawnSync(
     process.execPath,
     [root + "node_modules/assemblyscript/bin/asc.js", dir + "entry.ts", "--outFile", out, "--textFile", out.replace(/\.wasm$/, ".wat"),
