@@ -1,5 +1,6 @@
 // Ordered comparison of a field value with a rule constant (EQL <, <=, >, >=, ==, != on numbers and strings):
 // JSON numbers, and strings holding numbers as Elasticsearch coerces them; other strings compare bytewise.
+// Integers compare exactly as 64-bit values (a `long` field), so 2^53 + 1 is not 2^53; anything else as f64.
 
 import { T_STRING, T_ESC, T_MASK } from "./scan";
 import { decodeString, scratch, SCRATCH_CAP } from "./strings";
@@ -12,8 +13,37 @@ export const REL_GE: u32 = 4;
 export const REL_EQ: u32 = 5;
 export const REL_NE: u32 = 6;
 
+// @ts-ignore: decorator
+@inline const MAX_I64_DIGITS: usize = 19;
+
+/** Set by integerOf: the text was an integer that fits in 64 bits. */
+let isInt: bool = false;
+
+/** A JSON integer's text (-?digits) as i64; isInt false when it is not one or does not fit. */
+function integerOf(p: usize, n: usize): i64 {
+  isInt = false;
+  let i: usize = 0;
+  let neg = false;
+  if (n > 0 && load<u8>(p) == 0x2D) {
+    neg = true;
+    i = 1;
+  }
+  if (i == n || n - i > MAX_I64_DIGITS) return 0;
+  // accumulate negatively: -2^63 fits, 2^63 does not
+  let v: i64 = 0;
+  for (; i < n; i++) {
+    const d = <i64>load<u8>(p + i) - 0x30;
+    if (<u64>d > 9) return 0;
+    if (v < (I64.MIN_VALUE + d) / 10) return 0;
+    v = v * 10 - d;
+  }
+  if (!neg && v == I64.MIN_VALUE) return 0;
+  isInt = true;
+  return neg ? v : -v;
+}
+
 /** A JSON number's text as f64 (digits, fraction, exponent); NaN when it is not one. */
-function numberOf(p: usize, n: usize): f64 {
+export function numberOf(p: usize, n: usize): f64 {
   let i: usize = 0;
   let neg = false;
   if (i < n && load<u8>(p) == 0x2D) {
@@ -55,10 +85,13 @@ export function compareValue(t: u32, p: usize, n: usize, c: usize, cn: usize, nu
   const base = t & T_MASK;
   if (number) {
     // numbers, and strings holding numbers (Elasticsearch coerces them in numeric fields)
-    let x: f64;
-    if (base == 2) x = numberOf(p, n);
-    else if (base == T_STRING && (t & T_ESC) == 0) x = numberOf(p, n);
-    else return 2;
+    if (base != 2 && !(base == T_STRING && (t & T_ESC) == 0)) return 2;
+    const a = integerOf(p, n);
+    if (isInt) {
+      const b = integerOf(c, cn);
+      if (isInt) return a < b ? -1 : a > b ? 1 : 0;
+    }
+    const x = numberOf(p, n);
     const y = numberOf(c, cn);
     if (isNaN(x) || isNaN(y)) return 2;
     return x < y ? -1 : x > y ? 1 : 0;

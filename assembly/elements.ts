@@ -1,7 +1,7 @@
 // Iteration over the elements of an array value [off, off+len) that the scan already validated: each element as
 // a slot would describe it (strings: body span and escape flag). One iteration at a time (module state).
 
-import { T_NONE, T_STRING, T_ARRAY, T_TRUE, T_NULL, T_ESC, nextElement, skipWs, lastStringEscaped } from "./scan";
+import { T_NONE, T_STRING, T_NUMBER, T_ARRAY, T_TRUE, T_FALSE, T_NULL, T_ESC, nextElement, skipWs, lastStringEscaped } from "./scan";
 
 export let elOff: usize = 0;
 export let elLen: usize = 0;
@@ -25,7 +25,7 @@ export function elementsNext(): bool {
     elOff = v + 1;
     elLen = after - v - 2;
   } else {
-    elType = c == 0x74 ? T_TRUE : c == 0x6E ? T_NULL : c == 0x5B ? T_ARRAY : c == 0x7B ? <u32>7 : <u32>2;
+    elType = c == 0x74 ? T_TRUE : c == 0x66 ? T_FALSE : c == 0x6E ? T_NULL : c == 0x5B ? T_ARRAY : c == 0x7B ? <u32>7 : T_NUMBER;
     elOff = v;
     elLen = after - v;
   }

@@ -78,7 +78,8 @@ function evalExpr(e: Expr, rec: Obj, shape: number): boolean {
   if ("all" in e) return e.all.every((x) => evalExpr(x, rec, shape));
   if ("any" in e) return e.any.some((x) => evalExpr(x, rec, shape));
   if ("not" in e) return !evalExpr(e.not, rec, shape);
-  const name = "eq" in e ? e.eq : "prefix" in e ? e.prefix : "exists" in e ? e.exists : "isTrue" in e ? e.isTrue : "eqCi" in e ? e.eqCi : "like" in e ? e.like : e.cmp;
+  const name = "eq" in e ? e.eq : "prefix" in e ? e.prefix : "exists" in e ? e.exists : "isTrue" in e ? e.isTrue : "eqCi" in e ? e.eqCi : "like" in e ? e.like : "cmp" in e ? e.cmp : undefined;
+  if (name === undefined) throw new Error(`baseline: predicate ${Object.keys(e)[0]} is not modelled`);
   const v = fieldOf(rec, shape, name);
   if (v === undefined) return false;
   const each = Array.isArray(v) ? v : [v];

@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
+import { readFileSync } from "node:fs";
+import { parse as parseToml } from "smol-toml";
 import { compileRules, loadRuleFiles, RuleFileError, ruleFromToml, SEED_RULE } from "../host/index.js";
+import { NotYetSupported } from "../host/rules/compile.js";
 import { run, s1, s2ecs, s2raw, ts } from "./helpers.js";
 
 const file = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -28,11 +31,14 @@ describe("the 2026-04 revision (data_stream.dataset)", () => {
   ])("matches %s", (_name, rec) => {
     expect(run([s1(0), rec], { rules }).stats.matches).toBe(1);
   });
-  test("seed and revision loaded together: one record carries both rules' alerts", () => {
-    const both = loadRuleFiles([SEED_FILE, REVISION]).rules;
-    const r = run([s1(0), s2raw(100)], { rules: both });
-    expect(r.tagged[0].tag.alerts.map((a: { rule: { id: string } }) => a.rule.id)).toEqual([SEED_RULE.id, SEED_RULE.id]);
-    expect(r.alerts).toHaveLength(2);
+  test("seed and revision loaded together: one rule_id loads once, the later updated_date wins, a warning names both files", () => {
+    const both = loadRuleFiles([SEED_FILE, REVISION]);
+    expect(both.rules).toHaveLength(1);
+    expect(Buffer.from(compileRules(both.rules)).equals(Buffer.from(compileRules(loadRuleFiles([REVISION]).rules)))).toBe(true);
+    expect(both.warnings).toEqual([`rule ${SEED_RULE.id} is in ${SEED_FILE} and ${REVISION}: loading ${REVISION} (updated 2026/04/14)`]);
+    expect(loadRuleFiles([REVISION, SEED_FILE]).rules).toEqual(both.rules); // order does not decide
+    const r = run([s1(0), s2raw(100)], { rules: both.rules });
+    expect(r.tagged[0].tag.alerts.map((a: { rule: { id: string } }) => a.rule.id)).toEqual([SEED_RULE.id]);
   });
 });
 
@@ -136,33 +142,120 @@ describe("sequences of three stages, matched in arrival order (EQL)", () => {
   });
 });
 
-describe("what the engine cannot run yet is refused with the construct and its place", () => {
+describe("what podprobe cannot run yet is refused with the construct and its place", () => {
   test("until", () => {
     expect(() => loadRuleFiles([file("./rules/unsupported-until.toml")])).toThrow(RuleFileError);
-    expect(() => loadRuleFiles([file("./rules/unsupported-until.toml")])).toThrow(/unsupported-until\.toml: rule\.query: unsupported construct "until" at line 4, column 1/);
+    expect(() => loadRuleFiles([file("./rules/unsupported-until.toml")])).toThrow(/unsupported-until\.toml: rule\.query: unsupported: "until" at line 4, column 1/);
   });
-  test("a syntax error names line and column of rule.query", () => {
+  test("a query syntax error names line and column of rule.query", () => {
     const dir = mkdtempSync(join(tmpdir(), "podprobe-rules-"));
     const bad = join(dir, "bad.toml");
     writeFileSync(bad, '[rule]\nrule_id = "b"\nname = "B"\nquery = """\nsequence with maxspan=1s\n  [process where process.name == ] by a\n  [any where true] by a\n"""\n');
     expect(() => loadRuleFiles([bad])).toThrow(/bad\.toml: rule\.query: expected a value, found "\]" at line 2, column 34/);
-    writeFileSync(bad, "[rule\n");
-    expect(() => loadRuleFiles([bad])).toThrow(RuleFileError);
   });
-  test("skipUnsupported loads the rest of a folder and reports what it skipped", () => {
-    const { rules, skipped } = loadRuleFiles([file("../examples/rules"), file("./rules")], { skipUnsupported: true });
-    expect(rules).toHaveLength(7);
-    expect(new Set(rules.map((r) => r.id)).size).toBe(6); // the seed rule and its revision share an id
-    expect(skipped.map((e) => e.file.split("/").pop())).toEqual(["unsupported-until.toml"]);
+  test("a TOML syntax error names the file, line and column", () => {
+    const dir = mkdtempSync(join(tmpdir(), "podprobe-rules-"));
+    const bad = join(dir, "broken.toml");
+    writeFileSync(bad, '[rule]\nrule_id = "b"\nname = "B\nquery = "x"\n');
+    expect(() => loadRuleFiles([bad])).toThrow(/broken\.toml: TOML syntax error at line 3, column \d+: /);
+    const e = (() => {
+      try {
+        loadRuleFiles([bad], { skipUnsupported: true });
+      } catch (x) {
+        return x as RuleFileError;
+      }
+    })();
+    expect(e?.kind).toBe("toml"); // never skipped
   });
 });
 
-test.each([
-  ["a comparison with false", 'sequence with maxspan=1s [process where a == false] by p [any where true] by p', /"a == false" \(comparisons with boolean are not supported\) at line 1, column 41/],
-  ["two join fields", "sequence by p, q with maxspan=1s\n  [any where true]\n  [any where true]", /join keys \["p","q"\] .* at line 2, column 3/],
-  ["five stages", "sequence by p with maxspan=1s [any where true] [any where true] [any where true] [any where true] [any where true]", /a sequence of 5 stages \(at most 4 are supported\) at line 1, column 99/],
-  ["no maxspan", "sequence by p [any where true] [any where true]", /a sequence without maxspan .* at line 1, column 1/],
-  ["a number in an in-list", "sequence by p with maxspan=1s [any where a in (1, 2)] [any where true]", /a number in the list of a .* at line 1, column 42/],
-])("refused with its place: %s", (_name, query, message) => {
-  expect(() => ruleFromToml({ rule: { rule_id: "x", name: "X", query } }, "inline.toml")).toThrow(message);
+describe("loading a folder of Elastic's rule files", () => {
+  const all = () => loadRuleFiles([file("../examples/rules"), file("./rules")], { skipUnsupported: true });
+  const status = (r: ReturnType<typeof all>) => Object.fromEntries(r.results.map((x) => [x.file.split("/").pop(), x.error ? `${x.status} ${x.error.kind}` : x.status]));
+  test("every file is loaded, skipped or replaced, and says why", () => {
+    const s = status(all());
+    expect(s).toMatchObject({
+      "forbidden-direct-interactive-k8s-api-request.toml": "replaced",
+      "forbidden-direct-interactive-k8s-api-request-2026-04.toml": "loaded",
+      "cidrmatch.toml": "loaded",
+      "regex.toml": "loaded",
+      "string-functions.toml": "loaded",
+      "optional-fields.toml": "loaded",
+      "false-comparison.toml": "loaded",
+      "duplicate-newer.toml": "loaded",
+      "duplicate-older.toml": "replaced",
+      "deprecated.toml": "skipped deprecated",
+      "kuery-rule.toml": "skipped type",
+      "machine-learning-rule.toml": "skipped type",
+      "sample-by.toml": "skipped not-yet",
+      "unsupported-until.toml": "skipped unsupported",
+    });
+    // sequences of several join fields, `with runs`, eight stages and no maxspan run
+    for (const f of ["multi-key-sequence.toml", "runs-sequence.toml", "eight-stages.toml", "no-maxspan.toml"]) expect(s[f]).toBe("loaded");
+  });
+  test("without skipUnsupported the first refusal stops the load; other rule types and deprecated rules never do", () => {
+    expect(() => loadRuleFiles([file("./rules")])).toThrow(RuleFileError);
+    const quiet = loadRuleFiles([file("./rules/kuery-rule.toml"), file("./rules/machine-learning-rule.toml"), file("./rules/deprecated.toml"), file("./rules/regex.toml")]);
+    expect(quiet.rules.map((r) => r.id)).toEqual(["1b2c3d4e-0008-4a5b-8c9d-0e1f2a3b4c08"]);
+    expect(quiet.skipped.map((e) => [e.file.split("/").pop(), e.kind, e.detail])).toEqual([
+      ["kuery-rule.toml", "type", "a query rule (language kuery); podprobe runs EQL rules"],
+      ["machine-learning-rule.toml", "type", "a machine_learning rule; podprobe runs EQL rules"],
+      ["deprecated.toml", "deprecated", 'maturity "deprecated" (load deprecated rules on request)'],
+    ]);
+  });
+  test("deprecated rules load on request", () => {
+    expect(loadRuleFiles([file("./rules/deprecated.toml")], { includeDeprecated: true }).rules[0].name).toBe("An Old Rule");
+  });
+  test("--skip-unsupported decides by the kind of failure: a syntax error in a file named 'unsupported' still stops the load", () => {
+    const dir = mkdtempSync(join(tmpdir(), "podprobe-unsupported-"));
+    const bad = join(dir, "unsupported-syntax.toml");
+    writeFileSync(bad, '[rule]\nrule_id = "u"\nname = "U"\nquery = "process WHERE true"\n');
+    expect(() => loadRuleFiles([bad, file("./rules/regex.toml")], { skipUnsupported: true })).toThrow(/unsupported-syntax\.toml: rule\.query: the keyword "WHERE" \(EQL keywords are lowercase: "where"\) at line 1, column 9/);
+    // and a skippable refusal is skipped whatever the words in its message or path
+    const odd = join(dir, "plain.toml");
+    writeFileSync(odd, '[rule]\nrule_id = "p"\nname = "P"\nquery = "sequence [any where true] [any where true] | head 1"\n');
+    expect(loadRuleFiles([odd, file("./rules/regex.toml")], { skipUnsupported: true }).skipped.map((e) => e.kind)).toEqual(["unsupported"]);
+  });
+  test("two files with one rule_id: the higher version wins over dates", () => {
+    const dir = mkdtempSync(join(tmpdir(), "podprobe-dup-"));
+    const mk = (n: string, version: number, date: string) => {
+      writeFileSync(join(dir, n), `[metadata]\nupdated_date = "${date}"\n[rule]\nrule_id = "d"\nname = "${n}"\nversion = ${version}\nquery = "any where true"\n`);
+      return join(dir, n);
+    };
+    const a = mk("a.toml", 3, "2026/01/01");
+    const b = mk("b.toml", 2, "2026/06/01");
+    const r = loadRuleFiles([a, b]);
+    expect(r.rules.map((x) => x.name)).toEqual(["a.toml"]);
+    expect(r.warnings).toEqual([`rule d is in ${a} and ${b}: loading ${a} (version 3)`]);
+  });
+});
+
+describe("the rule model for sequences the engine is growing into", () => {
+  const rule = (name: string) => ruleFromToml(parseToml(readFileSync(file(`./rules/${name}`), "utf8")), name);
+  test("several by keys: the sequence's first, then the stage's", () => {
+    const r = rule("multi-key-sequence.toml");
+    expect(r.stages.map((s) => s.keys)).toEqual([["host.id", "user.name", "source.ip"], ["host.id", "user.name", "source.ip"]]);
+    expect(r.maxspanMs).toBe(30_000);
+  });
+  test("with runs=3: three consecutive copies of the stage", () => {
+    const r = rule("runs-sequence.toml");
+    expect(r.stages).toHaveLength(4);
+    expect(r.stages[0]).toEqual(r.stages[1]);
+    expect(r.stages[1]).toEqual(r.stages[2]);
+    expect(r.stages[3]).not.toEqual(r.stages[2]);
+    expect(r.stages.every((s) => s.keys.join() === "host.id,source.ip")).toBe(true);
+  });
+  test("eight stages, in order", () => {
+    const r = rule("eight-stages.toml");
+    expect(r.stages.map((s) => JSON.stringify(s.when).match(/"values":\["(\w+)"\]}\]}$/)?.[1])).toEqual(["id", "whoami", "uname", "hostname", "ps", "netstat", "curl", "kubectl"]);
+  });
+  test("no maxspan: undefined", () => {
+    expect(rule("no-maxspan.toml").maxspanMs).toBeUndefined();
+  });
+  test("sample by: parsed into a rule marked sample, refused by the compiler as not yet supported", () => {
+    const r = rule("sample-by.toml");
+    expect(r).toMatchObject({ sample: true, maxspanMs: undefined });
+    expect(r.stages.map((s) => s.keys)).toEqual([["host.id", "process.pid", "process.name"], ["host.id", "process.pid", "process.name"]]);
+    expect(() => compileRules([r])).toThrow(NotYetSupported);
+  });
 });

@@ -10,10 +10,12 @@ import { runDemo } from "./demo.js";
 import { serve, type ServeOptions } from "../serve/index.js";
 import { AddressError } from "../serve/address.js";
 import { loadRuleFiles, RuleFileError } from "../rules/rules-file.js";
+import { runRulesCommand } from "../rules/check.js";
 
 const USAGE = `usage: podprobe [options] < in.ndjson > out.ndjson
        podprobe key [options] < in.ndjson      one line per record: its correlation key, or empty
        podprobe demo                           run on the bundled sample stream and explain what it found
+       podprobe rules check PATH…              which rule files load, and why the others do not
        podprobe serve --listen ADDR --forward ADDR [--metrics HOST:PORT] [options]
                                                Vector sidecar: tcp://host:port or unix:///path on both sides
                                                (socket mode), or http://host:port on both (HTTP mode)
@@ -22,6 +24,7 @@ options:
   --config FILE            JSON file of options in snake_case (flags below win over it)
   --rules PATH             Elastic detection-rule TOML file or folder (repeatable); default: the seed rule
   --skip-unsupported       load the other rules when one uses EQL podprobe cannot run yet
+  --include-deprecated     also load rules with maturity = "deprecated"
   --key-mode pod|namespace-pod
   --lateness-ms N          --max-future-ms N    --skew-ms N        --hold-ms N
   --maxspan-ms N           --max-state-bytes N  --max-keys N       --ring-capacity N
@@ -45,6 +48,7 @@ function parse(argv: string[]) {
     "no-alerts": { type: "boolean" },
     rules: { type: "string", multiple: true },
     "skip-unsupported": { type: "boolean" },
+    "include-deprecated": { type: "boolean" },
     listen: { type: "string" },
     forward: { type: "string" },
     metrics: { type: "string" },
@@ -107,14 +111,16 @@ function parse(argv: string[]) {
   const rulePaths = (parsed.values as { rules?: string[] }).rules;
   if (rulePaths?.length) {
     try {
-      const loaded = loadRuleFiles(rulePaths, { skipUnsupported: v["skip-unsupported"] === true });
+      const loaded = loadRuleFiles(rulePaths, { skipUnsupported: v["skip-unsupported"] === true, includeDeprecated: v["include-deprecated"] === true });
       for (const e of loaded.skipped) process.stderr.write(`podprobe: skipped ${e.message}\n`);
+      for (const w of loaded.warnings) process.stderr.write(`podprobe: ${w}\n`);
       opts.rules = loaded.rules;
     } catch (e) {
       if (e instanceof RuleFileError) throw new OptionError("--rules", e.file, e.message.slice(e.file.length + 2));
       throw new OptionError("--rules", rulePaths.join(" "), (e as Error).message);
     }
   } else if (v["skip-unsupported"]) throw new UsageError("--skip-unsupported goes with --rules");
+  else if (v["include-deprecated"]) throw new UsageError("--include-deprecated goes with --rules");
   return { command, opts, spelling, serveOpts, stats: v.stats === true, help: v.help === true, version: v.version === true };
 }
 
@@ -156,6 +162,7 @@ async function pump(c: Correlator, mode: "tag" | "key", progress: boolean): Prom
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "rules") return runRulesCommand(argv.slice(1));
   let args;
   try {
     args = parse(argv);

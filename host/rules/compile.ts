@@ -3,13 +3,28 @@
 
 import type { Expr, SequenceRule } from "./model.js";
 import { SHAPES, EMBEDDED, aliasesOf, expandDerived, type Alias, type Shape } from "./shapes.js";
+import { compileRegex } from "./regex.js";
+import { cidrBlob } from "./cidr.js";
+
+/** A rule the front end parses but no engine part runs yet (EQL `sample by`): skippable, and said so. */
+export class NotYetSupported extends Error {
+  constructor(detail: string) {
+    super(detail);
+    this.name = "NotYetSupported";
+  }
+}
 
 const MAGIC = 0x42525050;
 const VERSION = 1;
 const NONE = 0xffffffff;
+// predicate ops (assembly/program.ts): bits 0-7 the op, bits 8-15 a relation or function kind, bit 16 a flag
 const OP = { TRUE: 0, AND: 1, OR: 2, NOT: 3, EQ: 4, PREFIX: 5, EXISTS: 6, IS_TRUE: 7, EQ_CI: 8, LIKE: 9, LIKE_CI: 10, CMP: 11 } as const;
+const OP2 = { IS_FALSE: 12, SUFFIX: 13, CONTAINS: 14, REGEX: 15, CIDR: 16, FIELD_FN: 17, LENGTH: 18, SUBSTR: 19 } as const;
 const REL = { "<": 1, "<=": 2, ">": 3, ">=": 4, "==": 5, "!=": 6 } as const;
+const FIELD_FN = { startsWith: 1, endsWith: 2, contains: 3 } as const;
 const CMP_NUMBER = 0x10000;
+const CASE_INSENSITIVE = 0x10000;
+const SUBSTR_HAS_END = 0x10000;
 const NS = { value: 0, serviceaccount: 1 } as const;
 const PART = { LITERAL: 0, KEY: 1, SPAN_MS: 2, FIELD: 3, POD: 4 } as const;
 export const TAG_MEMBER = "podprobe";
@@ -41,8 +56,10 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
   if (rules.length < 1 || rules.length > LIMITS.rules) throw new Error(`rule program: 1 to ${LIMITS.rules} rules`);
   if (shapes.length < 1 || shapes.length > LIMITS.shapes) throw new Error(`rule program: 1 to ${LIMITS.shapes} shapes`);
   const enc = new TextEncoder();
-  const strings = new Interner<string>(LIMITS.strings, "strings");
+  const strings = new Interner<string | Uint8Array>(LIMITS.strings, "strings");
   const str = (s: string) => strings.id(s, () => s);
+  // automata and address ranges travel as program strings of raw bytes
+  const blob = (b: Uint8Array) => strings.id(`\u0000${Buffer.from(b).toString("base64")}`, () => b);
   const sets = new Interner<number[]>(LIMITS.sets, "value lists");
   const set = (values: string[]) => sets.id(JSON.stringify(values), () => values.map(str));
   const paths = new Interner<[number, number]>(LIMITS.paths, "field paths");
@@ -64,12 +81,20 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
       code.push(OP.NOT, 0, 0, 0);
       emit(e.not);
     } else if ("eq" in e) node(OP.EQ, field(e.eq), set(e.values));
-    else if ("prefix" in e) node(OP.PREFIX, field(e.prefix), set(e.values));
+    else if ("prefix" in e) node(OP.PREFIX | (e.insensitive ? CASE_INSENSITIVE : 0), field(e.prefix), set(e.values));
     else if ("exists" in e) node(OP.EXISTS, field(e.exists));
     else if ("isTrue" in e) node(OP.IS_TRUE, field(e.isTrue));
     else if ("eqCi" in e) node(OP.EQ_CI, field(e.eqCi), set(e.values));
     else if ("like" in e) node(e.insensitive ? OP.LIKE_CI : OP.LIKE, field(e.like), set(e.patterns));
-    else if ("cmp" in e) node(OP.CMP | (REL[e.rel] << 8) | (typeof e.value === "number" ? CMP_NUMBER : 0), field(e.cmp), str(String(e.value)));
+    else if ("cmp" in e) node(OP.CMP | (REL[e.rel] << 8) | (typeof e.value === "string" ? 0 : CMP_NUMBER), field(e.cmp), str(String(e.value)));
+    else if ("isFalse" in e) node(OP2.IS_FALSE, field(e.isFalse));
+    else if ("suffix" in e) node(OP2.SUFFIX | (e.insensitive ? CASE_INSENSITIVE : 0), field(e.suffix), set(e.values));
+    else if ("contains" in e) node(OP2.CONTAINS | (e.insensitive ? CASE_INSENSITIVE : 0), field(e.contains), set(e.values));
+    else if ("regex" in e) node(OP2.REGEX, field(e.regex), blob(compileRegex(e.patterns, e.insensitive === true)));
+    else if ("cidr" in e) node(OP2.CIDR, field(e.cidr), blob(cidrBlob(e.blocks)));
+    else if ("fieldFn" in e) node(OP2.FIELD_FN | (FIELD_FN[e.fieldFn] << 8) | (e.insensitive ? CASE_INSENSITIVE : 0), field(e.field), field(e.other));
+    else if ("length" in e) node(OP2.LENGTH | (REL[e.rel] << 8), field(e.length), str(String(e.value)));
+    else if ("substring" in e) code.push(OP2.SUBSTR | (e.end === undefined ? 0 : SUBSTR_HAS_END), field(e.substring), set(e.values), 6, e.start >>> 0, (e.end ?? 0) >>> 0);
     else throw new Error(`rule program: unknown predicate ${JSON.stringify(e)}`);
     code[at + 3] = code.length - at;
     return at;
@@ -83,6 +108,7 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
 
   const ruleWords: number[] = [];
   for (const rule of rules) {
+    if (rule.sample) throw new NotYetSupported(`rule ${rule.id}: sample by … is not yet supported by the engine`);
     if (rule.stages.length < 1 || rule.stages.length > LIMITS.stages) throw new Error(`rule ${rule.id}: 1 to ${LIMITS.stages} stages (got ${rule.stages.length})`);
     for (const st of rule.stages) {
       if (st.keys.length < 1 || st.keys.length > LIMITS.keys) throw new Error(`rule ${rule.id}: 1 to ${LIMITS.keys} join fields per stage (got ${st.keys.length})`);
@@ -149,7 +175,7 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
   words.push(strings.items.length);
   flushWords();
   for (const s of strings.items) {
-    const b = enc.encode(s);
+    const b = typeof s === "string" ? enc.encode(s) : s;
     words.push(b.length);
     flushWords();
     bytes.push(...b);

@@ -1,16 +1,21 @@
-// An EQL parser for the subset podprobe runs (Elasticsearch EQL syntax): `sequence [by …] [with maxspan=…]`
-// with bracketed stages and per-stage `by`, single-event queries (`<category> where …`), and/or/not,
-// parentheses, comparisons, `in`, `in~`, `like`, `like~`, `:`, string/number/boolean literals, backtick field
-// names and comments. Anything else stops with the construct, its line and its column.
+// The EQL front end: Elasticsearch's EQL grammar, token for token (keywords are lowercase, identifiers are
+// letters, digits and `_` after a letter, `_` or `@`, backticks quote anything else), into a small tree the
+// loader maps onto the rule model. Two kinds of refusal: `syntax` (Elasticsearch rejects the query too) and
+// `unsupported` (valid EQL that podprobe cannot run yet: `until`, `join`, pipes, missing events, arithmetic,
+// functions beyond the string and network ones real rules use). Every refusal names the construct, its line
+// and its column.
+
+export type EqlErrorKind = "syntax" | "unsupported";
 
 export class EqlError extends Error {
-  constructor(readonly detail: string, readonly line: number, readonly column: number) {
+  constructor(readonly detail: string, readonly line: number, readonly column: number, readonly kind: EqlErrorKind = "syntax") {
     super(`${detail} at line ${line}, column ${column}`);
     this.name = "EqlError";
   }
 }
 
-export type Literal = string | number | boolean | null;
+/** A constant. Integers beyond 2^53 that fit in 64 bits stay exact as bigint (Elasticsearch reads them as long). */
+export type Literal = string | number | bigint | boolean | null;
 
 /** Where a construct starts in the query (1-based). */
 export interface Pos {
@@ -18,38 +23,73 @@ export interface Pos {
   column: number;
 }
 
+/** A function call: its name in lower case, `~` (case-insensitive variant), arguments (fields or constants). */
+export interface Call {
+  name: string;
+  insensitive: boolean;
+  args: Arg[];
+}
+export type Arg = { k: "field"; name: string } | { k: "lit"; value: Literal };
+
+export type CmpOp = "==" | "!=" | "<" | "<=" | ">" | ">=";
+
 export type Cond =
   | { k: "bool"; value: boolean }
   | { k: "and" | "or"; items: Cond[] }
   | { k: "not"; item: Cond }
-  | { k: "cmp"; op: "==" | "!=" | "<" | "<=" | ">" | ">=" | ":"; field: string; value: Literal }
+  | { k: "cmp"; op: CmpOp; field: string; value: Literal }
   | { k: "in"; field: string; values: Literal[]; insensitive: boolean }
-  | { k: "like"; field: string; patterns: string[]; insensitive: boolean };
+  | { k: "like"; field: string; patterns: string[]; insensitive: boolean } // like, like~ and `:`
+  | { k: "regex"; field: string; patterns: string[]; insensitive: boolean }
+  | { k: "truthy"; field: string } // a bare field: `field == true`
+  | { k: "call"; call: Call } // a function used as a condition
+  | { k: "callcmp"; op: CmpOp; call: Call; value: Literal }; // fn(…) <op> constant
 
 export interface EventQuery {
   category: string;
   where: Cond;
 }
 
+/** A bracketed term of a sequence or sample: its query, its own `by` fields, and `with runs=N` (1 if absent). */
+export interface Term {
+  query: EventQuery;
+  by: string[];
+  runs: number;
+}
+
 export type Query =
   | { kind: "event"; query: EventQuery }
-  | { kind: "sequence"; by: string[]; maxspanMs: number | undefined; stages: { query: EventQuery; by: string[] }[] };
+  | { kind: "sequence"; by: string[]; maxspanMs: number | undefined; stages: Term[] }
+  | { kind: "sample"; by: string[]; stages: Term[] };
+
+/** Where each node starts (kept beside the tree, so that trees compare by content). */
+export const positions = new WeakMap<object, Pos>();
+
+// ── lexer ─────────────────────────────────────────────────────────────────────────────────────────────
 
 interface Token {
-  t: "id" | "field" | "str" | "num" | "op" | "eof";
+  t: "id" | "qid" | "str" | "int" | "dec" | "op" | "eof";
   v: string;
   line: number;
   col: number;
+  /** No whitespace or comment before this token. */
+  tight: boolean;
 }
 
-const OPS = ["==", "!=", "<=", ">=", "<", ">", ":", "(", ")", "[", "]", ",", "=", "~", "|"];
-const UNSUPPORTED_WORDS = new Set(["until", "join", "sample", "runs", "with runs", "descendant", "child", "event", "of", "fork", "filter", "head", "tail", "sort", "unique", "count"]);
+const KEYWORDS = new Set(["and", "any", "by", "false", "in", "in~", "join", "like", "like~", "maxspan", "not", "null", "of", "or", "regex", "regex~", "sample", "sequence", "true", "until", "where", "with"]);
+const OPS = ["![", "==", "!=", "<=", ">=", "<", ">", ":", "(", ")", "[", "]", ",", "=", "|", "+", "-", "*", "/", "%", ".", "?"];
+const MAX_RUNS = 100;
+
+const isIdStart = (c: string | undefined) => c !== undefined && /[A-Za-z_@]/.test(c);
+const isIdPart = (c: string | undefined) => c !== undefined && /[A-Za-z0-9_]/.test(c);
+const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
 
 function lex(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   let line = 1;
   let col = 1;
+  let tight = true;
   const adv = (n: number) => {
     for (let k = 0; k < n; k++) {
       if (src[i] === "\n") {
@@ -59,197 +99,360 @@ function lex(src: string): Token[] {
       i++;
     }
   };
+  const err = (what: string, l = line, c = col, kind: EqlErrorKind = "syntax"): never => {
+    throw new EqlError(what, l, c, kind);
+  };
   while (i < src.length) {
     const c = src[i];
-    if (/\s/.test(c)) {
+    if (c === " " || c === "\t" || c === "\r" || c === "\n") {
       adv(1);
+      tight = false;
       continue;
     }
     if (src.startsWith("/*", i)) {
-      const end = src.indexOf("*/", i + 2);
-      if (end < 0) throw new EqlError("unterminated comment", line, col);
-      adv(end + 2 - i);
+      // comments nest, as in Elasticsearch's grammar
+      const at = { line, col };
+      let depth = 0;
+      do {
+        if (src.startsWith("/*", i)) {
+          depth++;
+          adv(2);
+        } else if (src.startsWith("*/", i)) {
+          depth--;
+          adv(2);
+        } else if (i >= src.length) err("unterminated comment", at.line, at.col);
+        else adv(1);
+      } while (depth > 0);
+      tight = false;
       continue;
     }
     if (src.startsWith("//", i)) {
       while (i < src.length && src[i] !== "\n") adv(1);
+      tight = false;
       continue;
     }
-    const at = { line, col };
+    const at = { line, col, tight };
+    tight = true;
+    const push = (t: Token["t"], v: string, n: number) => {
+      out.push({ t, v, ...at });
+      adv(n);
+    };
     if (src.startsWith('"""', i)) {
-      const end = src.indexOf('"""', i + 3);
-      if (end < 0) throw new EqlError("unterminated string", line, col);
-      out.push({ t: "str", v: src.slice(i + 3, end), ...at });
-      adv(end + 3 - i);
+      // raw string: no escapes, no line break; one or two quotes right after the closing three belong to it
+      let j = i + 3;
+      while (j < src.length && !src.startsWith('"""', j)) {
+        if (src[j] === "\n" || src[j] === "\r") err('a line break inside a """raw""" string', at.line, at.col);
+        j++;
+      }
+      if (j >= src.length) err("unterminated string", at.line, at.col);
+      let end = j + 3;
+      for (let k = 0; k < 2 && src[end] === '"'; k++) end++;
+      push("str", src.slice(i + 3, end - 3), end - i);
       continue;
     }
     if (c === '"') {
+      const { value, end } = quoted(src, i, at.line, at.col);
+      push("str", value, end - i);
+      continue;
+    }
+    if (c === "'") err('a single-quoted string (EQL strings use double quotes: "…")', at.line, at.col);
+    if (c === "?" && (src[i + 1] === '"' || src[i + 1] === "'")) err(`?${src[i + 1]}…${src[i + 1]} strings (write raw strings as """…""")`, at.line, at.col);
+    if (c === "`") {
+      // a backquoted identifier; `` inside stands for one backtick
       let j = i + 1;
       let v = "";
-      while (j < src.length && src[j] !== '"') {
-        if (src[j] === "\\") {
-          const e = src[j + 1];
-          const map: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\", "'": "'" };
-          if (e === "u" && src[j + 2] === "{") {
-            const close = src.indexOf("}", j);
-            v += String.fromCodePoint(parseInt(src.slice(j + 3, close), 16));
-            j = close + 1;
+      for (;;) {
+        if (j >= src.length) err("unterminated `quoted` field name", at.line, at.col);
+        if (src[j] === "`") {
+          if (src[j + 1] === "`") {
+            v += "`";
+            j += 2;
             continue;
           }
-          if (!(e in map)) throw new EqlError(`unsupported escape \\${e}`, line, col + (j - i));
-          v += map[e];
-          j += 2;
-          continue;
+          break;
         }
-        if (src[j] === "\n") throw new EqlError("unterminated string", line, col);
         v += src[j++];
       }
-      if (j >= src.length) throw new EqlError("unterminated string", line, col);
-      out.push({ t: "str", v, ...at });
-      adv(j + 1 - i);
+      push("qid", v, j + 1 - i);
       continue;
     }
-    if (c === "'") throw new EqlError("single-quoted strings", line, col);
-    if (c === "`") {
-      const end = src.indexOf("`", i + 1);
-      if (end < 0) throw new EqlError("unterminated field name", line, col);
-      out.push({ t: "field", v: src.slice(i + 1, end), ...at });
-      adv(end + 1 - i);
+    if (isDigit(c) || (c === "." && isDigit(src[i + 1]))) {
+      const m = /^(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?/.exec(src.slice(i))!;
+      const dec = m[0].includes(".") || m[2] !== undefined;
+      push(dec ? "dec" : "int", m[0], m[0].length);
       continue;
     }
-    const num = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(src.slice(i));
-    if (num && (c !== "-" || /[\s(,=<>!:]/.test(src[i - 1] ?? " "))) {
-      out.push({ t: "num", v: num[0], ...at });
-      adv(num[0].length);
-      continue;
-    }
-    const id = /^[A-Za-z_@][A-Za-z0-9_@.\-]*/.exec(src.slice(i));
-    if (id) {
-      out.push({ t: "id", v: id[0], ...at });
-      adv(id[0].length);
+    if (isIdStart(c)) {
+      let j = i + 1;
+      while (isIdPart(src[j])) j++;
+      // in~, like~, regex~ and startsWith~( are one token
+      if (src[j] === "~") j++;
+      push("id", src.slice(i, j), j - i);
       continue;
     }
     const op = OPS.find((o) => src.startsWith(o, i));
     if (op) {
-      out.push({ t: "op", v: op, ...at });
-      adv(op.length);
+      push("op", op, op.length);
       continue;
     }
-    throw new EqlError(`unexpected character ${JSON.stringify(c)}`, line, col);
+    if (c === "~") err('"~" apart from the word it belongs to (write in~, like~, regex~ or name~(…) without a space)', at.line, at.col);
+    err(`the character ${JSON.stringify(c)}, which EQL does not use outside strings`, at.line, at.col);
   }
-  out.push({ t: "eof", v: "", line, col });
+  out.push({ t: "eof", v: "", line, col, tight });
   return out;
 }
 
-const DURATION: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const ESCAPES: Record<string, string> = { b: "\b", t: "\t", n: "\n", f: "\f", r: "\r", '"': '"', "'": "'", "\\": "\\" };
 
-/** Where each comparison node starts (kept beside the tree, so that trees compare by content). */
-export const positions = new WeakMap<object, Pos>();
+/** A "…" string at src[i]: its value (escapes \b \t \n \f \r \" \' \\ and \u{2 to 8 hex digits}) and end. */
+function quoted(src: string, i: number, line: number, col: number): { value: string; end: number } {
+  let j = i + 1;
+  let v = "";
+  const err = (what: string, at = j): never => {
+    throw new EqlError(what, line, col + (at - i));
+  };
+  while (j < src.length && src[j] !== '"') {
+    const c = src[j];
+    if (c === "\n" || c === "\r") err("a line break inside a string (use \\n, or a \"\"\"raw\"\"\" string on one line)");
+    if (c !== "\\") {
+      v += c;
+      j++;
+      continue;
+    }
+    const e = src[j + 1];
+    if (e === "u") {
+      const m = /^\\u\{([0-9A-Fa-f]+)\}/.exec(src.slice(j));
+      if (!m) err("a \\u escape without {hex digits} (write \\u{…})");
+      const hex = m![1];
+      if (hex.length < 2 || hex.length > 8) err(`the escape \\u{${hex}}: a \\u{…} escape has 2 to 8 hex digits`);
+      const cp = parseInt(hex, 16);
+      if (cp >= 0xd800 && cp <= 0xdfff) err(`the escape \\u{${hex}}: a surrogate code is not a character`);
+      if (cp > 0x10ffff) err(`the escape \\u{${hex}}: not a Unicode character`);
+      v += String.fromCodePoint(cp);
+      j += m![0].length;
+      continue;
+    }
+    if (e === undefined || !(e in ESCAPES)) err(`the escape \\${e ?? ""} (EQL strings know \\b \\t \\n \\f \\r \\" \\' \\\\ and \\u{…})`);
+    v += ESCAPES[e];
+    j += 2;
+  }
+  if (j >= src.length) err("unterminated string", i);
+  return { value: v, end: j + 1 };
+}
+
+// ── parser ────────────────────────────────────────────────────────────────────────────────────────────
+
+const DURATION: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const I64_MAX = (1n << 63n) - 1n;
+
+/** Functions podprobe runs (lower case), with their arity and whether a `~` variant exists in EQL. */
+export const FUNCTIONS: Record<string, { min: number; max: number; tilde: boolean }> = {
+  cidrmatch: { min: 2, max: Infinity, tilde: false },
+  startswith: { min: 2, max: 2, tilde: true },
+  endswith: { min: 2, max: 2, tilde: true },
+  stringcontains: { min: 2, max: 2, tilde: true },
+  length: { min: 1, max: 1, tilde: false },
+  substring: { min: 2, max: 3, tilde: false },
+  wildcard: { min: 2, max: Infinity, tilde: false },
+};
+/** EQL functions podprobe does not run yet (valid EQL, refused as unsupported). */
+const OTHER_FUNCTIONS = new Set(["add", "between", "concat", "divide", "indexof", "modulo", "multiply", "number", "string", "subtract"]);
 
 export function parseEql(src: string): Query {
   const toks = lex(src);
   let p = 0;
-  const peek = (o = 0) => toks[p + o];
+  const peek = (o = 0) => toks[Math.min(p + o, toks.length - 1)];
   const next = () => toks[p++];
-  const fail = (what: string, tok = peek()): never => {
-    throw new EqlError(what, tok.line, tok.col);
+  const describe = (tok: Token) => (tok.t === "eof" ? "the end" : tok.t === "str" ? JSON.stringify(tok.v) : `"${tok.v}"`);
+  const fail = (what: string, tok = peek(), kind: EqlErrorKind = "syntax"): never => {
+    // an uppercase keyword where a keyword belongs is the usual cause: say so
+    if (tok.t === "id" && tok.v !== tok.v.toLowerCase() && KEYWORDS.has(tok.v.toLowerCase())) {
+      throw new EqlError(`the keyword "${tok.v}" (EQL keywords are lowercase: "${tok.v.toLowerCase()}")`, tok.line, tok.col);
+    }
+    throw new EqlError(what, tok.line, tok.col, kind);
   };
-  const isWord = (w: string, tok = peek()) => tok.t === "id" && tok.v.toLowerCase() === w;
-  const expectOp = (o: string) => (peek().t === "op" && peek().v === o ? next() : fail(`expected "${o}", found ${describe(peek())}`));
-  const describe = (tok: Token) => (tok.t === "eof" ? "the end" : JSON.stringify(tok.v));
-  const unsupportedWord = (tok: Token) => {
-    if (tok.t === "id" && UNSUPPORTED_WORDS.has(tok.v.toLowerCase())) fail(`unsupported construct "${tok.v}"`, tok);
+  const unsupported = (what: string, tok = peek()): never => fail(what, tok, "unsupported");
+  const isWord = (w: string, tok = peek()) => tok.t === "id" && tok.v === w;
+  const isOp = (o: string, tok = peek()) => tok.t === "op" && tok.v === o;
+  const expectOp = (o: string, what = `"${o}"`) => (isOp(o) ? next() : fail(`expected ${what}, found ${describe(peek())}`));
+  const expectWord = (w: string) => (isWord(w) ? next() : fail(`expected "${w}", found ${describe(peek())}`));
+  const mark = <T extends object>(node: T, tok: Token): T => {
+    positions.set(node, { line: tok.line, column: tok.col });
+    return node;
   };
 
-  const field = (): string => {
-    const tok = peek();
-    unsupportedWord(tok);
-    if (tok.t === "field") return next().v;
-    if (tok.t === "id" && !["and", "or", "not", "in", "like", "where", "by", "with", "true", "false", "null"].includes(tok.v.toLowerCase())) {
-      if (peek(1).t === "op" && peek(1).v === "(") fail(`unsupported construct "${tok.v}(…)" (functions)`, tok);
-      return next().v;
+  /** identifier (`.` identifier)*, optionally prefixed by `?` (an optional field: absent means null). */
+  const fieldName = (): string => {
+    if (isOp("?")) {
+      next();
+      if (!(peek().tight && (peek().t === "id" || peek().t === "qid"))) fail(`expected a field name after "?", found ${describe(peek())}`);
     }
-    return fail(`expected a field, found ${describe(tok)}`);
+    const parts: string[] = [];
+    for (;;) {
+      const tok = peek();
+      if (tok.t === "qid") parts.push(next().v);
+      else if (tok.t === "id" && !KEYWORDS.has(tok.v) && !tok.v.endsWith("~")) parts.push(next().v);
+      else if (parts.length === 0) return fail(`expected a field, found ${describe(tok)}`);
+      else return fail(`expected a field name after ".", found ${describe(tok)}`);
+      // `-` glued to a name: Elasticsearch reads a subtraction; the author meant a field name
+      if (isOp("-") && peek().tight && (peek(1).t === "id" || peek(1).t === "int") && peek(1).tight) {
+        fail(`"-" inside the field name "${[...parts].join(".")}-${peek(1).v}" (quote such names with backticks: \`${[...parts].join(".")}-${peek(1).v}\`)`, peek());
+      }
+      if (isOp("[") && peek(1).t === "int") unsupported("an array index in a field name", peek());
+      if (!isOp(".")) break;
+      next();
+    }
+    return parts.join(".");
+  };
+
+  const number = (tok: Token, negative: boolean): Literal => {
+    if (tok.t === "int") {
+      const big = BigInt(tok.v) * (negative ? -1n : 1n);
+      if (big >= -I64_MAX - 1n && big <= I64_MAX) return Number.isSafeInteger(Number(big)) ? Number(big) : big;
+      return Number(tok.v) * (negative ? -1 : 1); // Elasticsearch falls back to a double
+    }
+    return Number(tok.v) * (negative ? -1 : 1);
   };
 
   const literal = (): Literal => {
-    const tok = next();
-    if (tok.t === "str") return tok.v;
-    if (tok.t === "num") return Number(tok.v);
-    if (tok.t === "id" && tok.v === "true") return true;
-    if (tok.t === "id" && tok.v === "false") return false;
-    if (tok.t === "id" && tok.v === "null") return null;
+    const tok = peek();
+    if (tok.t === "str") return next().v;
+    if (tok.t === "int" || tok.t === "dec") return number(next(), false);
+    if (isOp("-") && (peek(1).t === "int" || peek(1).t === "dec")) {
+      next();
+      return number(next(), true);
+    }
+    if (isWord("true") || isWord("false")) return next().v === "true";
+    if (isWord("null")) return (next(), null);
+    // Elasticsearch refuses it too (eql/planner: "Comparisons against fields are not (currently) supported")
+    if (tok.t === "id" || tok.t === "qid" || isOp("?")) fail(`a comparison between fields (${describe(tok)}); Elasticsearch compares a field with constants only`, tok);
     return fail(`expected a value, found ${describe(tok)}`, tok);
   };
 
-  const list = (): Literal[] => {
+  const list = <T>(item: () => T): T[] => {
     expectOp("(");
-    const vs = [literal()];
-    while (peek().t === "op" && peek().v === ",") {
+    const vs = [item()];
+    while (isOp(",")) {
       next();
-      vs.push(literal());
+      vs.push(item());
     }
     expectOp(")");
     return vs;
   };
 
-  const strings = (vs: Literal[], tok: Token): string[] => vs.map((v) => (typeof v === "string" ? v : fail("like patterns must be strings", tok)));
+  const stringLit = (what: string) => (): string => {
+    const tok = peek();
+    const v = literal();
+    if (typeof v !== "string") fail(`${what} must be a string, found ${describe(tok)}`, tok);
+    return v as string;
+  };
 
-  function primary(): Cond {
-    if ((isWord("true") || isWord("false")) && !(peek(1).t === "op" && ["==", "!=", ":"].includes(peek(1).v))) return { k: "bool", value: next().v === "true" };
-    if (peek().t === "op" && peek().v === "(") {
+  /** name(args) or name~(args); the name token is current. */
+  const call = (): Call => {
+    const tok = next();
+    const insensitive = tok.v.endsWith("~");
+    const name = (insensitive ? tok.v.slice(0, -1) : tok.v).toLowerCase();
+    const spec = FUNCTIONS[name];
+    if (!spec) {
+      if (OTHER_FUNCTIONS.has(name)) unsupported(`the function ${tok.v}() (not supported yet)`, tok);
+      fail(`the function ${tok.v}(): EQL has no such function`, tok);
+    }
+    if (insensitive && !spec.tilde) fail(`${tok.v}(): ${name} has no case-insensitive (~) variant`, tok);
+    const args = isOp("(", peek()) && isOp(")", peek(1)) ? (next(), next(), [] as Arg[]) : list((): Arg => {
+      const a = peek();
+      if (a.t === "id" && !KEYWORDS.has(a.v) && isOp("(", peek(1))) unsupported(`a function call inside ${tok.v}()`, a);
+      if (a.t === "qid" || isOp("?") || (a.t === "id" && !KEYWORDS.has(a.v))) return { k: "field", name: fieldName() };
+      return { k: "lit", value: literal() };
+    });
+    if (args.length < spec.min || args.length > spec.max) {
+      fail(`${tok.v}() takes ${spec.max === Infinity ? `at least ${spec.min}` : spec.min === spec.max ? spec.min : `${spec.min} or ${spec.max}`} arguments, found ${args.length}`, tok);
+    }
+    return mark({ name, insensitive, args }, tok);
+  };
+
+  const COMPARISONS = ["==", "!=", "<", "<=", ">", ">="];
+
+  function predicate(): Cond {
+    const at = peek();
+    if (isWord("true") || isWord("false")) {
+      if (isOp("==", peek(1)) || isOp("!=", peek(1))) unsupported(`a comparison of two constants`, at);
+      return { k: "bool", value: next().v === "true" };
+    }
+    if (isOp("(")) {
       next();
       const c = orExpr();
-      expectOp(")");
+      expectOp(")", '")"');
       return c;
     }
-    const at = peek();
-    const f = field();
+    if (at.t === "str" || at.t === "int" || at.t === "dec" || isWord("null")) unsupported("a comparison with the constant on the left (write the field first)", at);
+    if (at.t === "id" && !KEYWORDS.has(at.v) && isOp("(", peek(1))) return callPredicate();
+    const f = fieldName();
     const tok = peek();
-    const mark = <T extends object>(c: T): T => {
-      positions.set(c, { line: at.line, column: at.col });
-      return c;
-    };
+    if (tok.t === "op" && ["+", "-", "*", "/", "%"].includes(tok.v)) unsupported(`arithmetic ("${tok.v}")`, tok);
     let negated = false;
-    if (isWord("not") && isWord("in", peek(1))) {
+    if (isWord("not") && (isWord("in", peek(1)) || isWord("in~", peek(1)))) {
       next();
       negated = true;
     }
-    if (isWord("in")) {
-      next();
-      let insensitive = false;
-      if (peek().t === "op" && peek().v === "~") {
-        next();
-        insensitive = true;
-      }
-      const c: Cond = mark({ k: "in", field: f, values: list(), insensitive });
+    if (isWord("in") || isWord("in~")) {
+      const insensitive = next().v === "in~";
+      const c: Cond = mark({ k: "in", field: f, values: list(literal), insensitive }, at);
+      if (insensitive && c.k === "in" && c.values.some((v) => typeof v !== "string")) fail("in~ compares strings: every value must be a string", tok);
       return negated ? { k: "not", item: c } : c;
     }
-    if (isWord("like")) {
-      next();
-      let insensitive = false;
-      if (peek().t === "op" && peek().v === "~") {
+    for (const [word, kind, insensitive] of [["like", "like", false], ["like~", "like", true], [":", "like", true], ["regex", "regex", false], ["regex~", "regex", true]] as const) {
+      if (word === ":" ? isOp(":") : isWord(word)) {
         next();
-        insensitive = true;
+        const what = word === ":" ? 'the value after ":"' : `a ${word} pattern`;
+        const patterns = isOp("(") ? list(stringLit(what)) : [stringLit(what)()];
+        return mark({ k: kind, field: f, patterns, insensitive }, at);
       }
-      const patterns = peek().t === "op" && peek().v === "(" ? strings(list(), tok) : strings([literal()], tok);
-      return mark({ k: "like", field: f, patterns, insensitive });
     }
-    if (tok.t === "op" && ["==", "!=", "<", "<=", ">", ">=", ":"].includes(tok.v)) {
+    if (tok.t === "op" && COMPARISONS.includes(tok.v)) {
       next();
-      if (tok.v === ":" && peek().t === "op" && peek().v === "(") return mark({ k: "like", field: f, patterns: strings(list(), tok), insensitive: true });
-      return mark({ k: "cmp", op: tok.v as "==", field: f, value: literal() });
+      return mark({ k: "cmp", op: tok.v as CmpOp, field: f, value: literal() }, at);
     }
-    if (tok.t === "id" && ["regex", "regex~"].includes(tok.v)) fail(`unsupported construct "${tok.v}"`, tok);
-    return fail(`expected a comparison after ${JSON.stringify(f)}, found ${describe(tok)}`, at.t === "eof" ? at : tok);
+    if (isOp("=")) fail('"=" (EQL compares with "==")', tok);
+    // a bare field is a boolean condition: Elasticsearch adds `== true`
+    return mark({ k: "truthy", field: f }, at);
+  }
+
+  function callPredicate(): Cond {
+    const at = peek();
+    const c = call();
+    const tok = peek();
+    if (tok.t === "op" && COMPARISONS.includes(tok.v)) {
+      next();
+      const value = literal();
+      if (value === true || value === false) {
+        // fn(…) == true is fn(…); fn(…) != true and == false are its negation
+        const positive = (tok.v === "==") === value;
+        if (tok.v !== "==" && tok.v !== "!=") fail(`"${tok.v}" between a function and a boolean`, tok);
+        const node: Cond = mark({ k: "call", call: c }, at);
+        return positive ? node : { k: "not", item: node };
+      }
+      return mark({ k: "callcmp", op: tok.v as CmpOp, call: c, value }, at);
+    }
+    if (isWord("in") || isWord("not")) {
+      const negated = isWord("not") ? (next(), true) : false;
+      expectWord("in");
+      const values = list(literal);
+      const any: Cond = { k: "or", items: values.map((value) => mark({ k: "callcmp", op: "==", call: c, value } as Cond, at)) };
+      const node = values.length === 1 ? any.items[0] : any;
+      return negated ? { k: "not", item: node } : node;
+    }
+    if (tok.t === "op" && ["+", "-", "*", "/", "%"].includes(tok.v)) unsupported(`arithmetic ("${tok.v}")`, tok);
+    if (isWord("like") || isWord("like~") || isOp(":") || isWord("regex") || isWord("regex~") || isWord("in~")) unsupported(`"${tok.v}" applied to a function result`, tok);
+    return mark({ k: "call", call: c }, at);
   }
 
   function notExpr(): Cond {
-    if (isWord("not") && !isWord("in", peek(1))) {
+    if (isWord("not")) {
       next();
       return { k: "not", item: notExpr() };
     }
-    return primary();
+    if (peek().t === "id" && isWord("of", peek(1))) unsupported(`"${peek().v} of" (lineage)`, peek());
+    return predicate();
   }
 
   /** operand (word operand)*: `and` binds tighter than `or`. */
@@ -266,56 +469,109 @@ export function parseEql(src: string): Query {
 
   function eventQuery(): EventQuery {
     const tok = peek();
-    unsupportedWord(tok);
-    if (tok.t !== "id") fail(`expected an event category, found ${describe(tok)}`);
-    const category = next().v;
-    if (!isWord("where")) fail(`expected "where", found ${describe(peek())}`);
-    next();
+    if (tok.t === "id" && tok.v !== tok.v.toLowerCase() && KEYWORDS.has(tok.v.toLowerCase())) fail("", tok);
+    let category: string;
+    if (tok.t === "str" || (tok.t === "id" && !KEYWORDS.has(tok.v))) category = next().v;
+    else if (isWord("any")) category = (next(), "any");
+    else if (isWord("join")) return unsupported('"join"', tok);
+    else return fail(`expected an event category, found ${describe(tok)}`, tok);
+    expectWord("where");
     return { category, where: orExpr() };
   }
 
   const byFields = (): string[] => {
     if (!isWord("by")) return [];
     next();
-    const fs = [field()];
-    while (peek().t === "op" && peek().v === ",") {
+    const fs = [fieldName()];
+    while (isOp(",")) {
       next();
-      fs.push(field());
+      fs.push(fieldName());
     }
     return fs;
   };
 
+  const term = (allowRuns: boolean): Term => {
+    const open = peek();
+    if (isOp("![")) unsupported("a missing-event term ![…]", open);
+    expectOp("[", '"["');
+    const query = eventQuery();
+    expectOp("]", '"]"');
+    const t: Term = { query, by: byFields(), runs: 1 };
+    if (allowRuns && isWord("with") && !isWord("maxspan", peek(1))) {
+      next();
+      const key = peek();
+      if (!(key.t === "id" && key.v === "runs")) fail(`the option ${describe(key)} (a sequence term takes "runs")`, key);
+      next();
+      expectOp("=", '"="');
+      const n = peek();
+      if (n.t !== "int") fail(`runs must be a whole number, found ${describe(n)}`, n);
+      next();
+      const runs = Number(n.v);
+      if (runs < 1 || runs > MAX_RUNS) fail(`runs=${n.v}: runs must be between 1 and ${MAX_RUNS}`, n);
+      t.runs = runs;
+    }
+    return mark(t, open);
+  };
+
+  const maxspan = (): number => {
+    next(); // with
+    if (!isWord("maxspan")) fail(`expected "maxspan" after "with", found ${describe(peek())}`);
+    next();
+    expectOp("=", '"="');
+    const n = peek();
+    if (n.t === "dec") fail(`the decimal maxspan ${n.v} (maxspan takes a whole number and a unit)`, n);
+    if (n.t !== "int") fail(`expected a duration, found ${describe(n)}`, n);
+    next();
+    const value = Number(n.v);
+    if (value <= 0) fail(`maxspan=${n.v}: a positive maxspan is required`, n);
+    const u = peek();
+    if (u.t !== "id" || KEYWORDS.has(u.v)) fail(`maxspan=${n.v} without a unit (ms, s, m, h or d)`, n);
+    next();
+    if (!(u.v in DURATION)) fail(`the maxspan unit "${u.v}" (ms, s, m, h or d)`, u);
+    return value * DURATION[u.v];
+  };
+
+  /** Every term joins on as many fields as the first (parser/LogicalPlanBuilder.java: inconsistent join keys). */
+  const sameKeyCount = (stages: Term[]) => {
+    for (const s of stages) {
+      const at = positions.get(s)!;
+      if (s.by.length !== stages[0].by.length) throw new EqlError(`inconsistent join keys: this term has ${s.by.length} "by" fields, the first has ${stages[0].by.length}`, at.line, at.column);
+    }
+  };
+
   let q: Query;
+  const start = peek();
   if (isWord("sequence")) {
-    const start = next();
-    const by = byFields();
+    next();
+    let by: string[] = [];
     let maxspanMs: number | undefined;
-    if (isWord("with")) {
-      next();
-      if (!isWord("maxspan")) fail(`unsupported construct "with ${peek().v}"`);
-      next();
-      expectOp("=");
-      const n = next();
-      if (n.t !== "num") fail("expected a duration", n);
-      const unit = peek().t === "id" && peek().line === n.line && peek().col === n.col + n.v.length ? next().v : "";
-      if (!(unit in DURATION)) fail(`unsupported maxspan unit "${unit}"`, n);
-      maxspanMs = Number(n.v) * DURATION[unit];
+    if (isWord("by")) {
+      by = byFields();
+      if (isWord("with")) maxspanMs = maxspan();
+    } else if (isWord("with")) {
+      maxspanMs = maxspan();
+      if (isWord("by")) fail('"by" after "with" (write sequence by … with maxspan=…)');
     }
-    const stages: { query: EventQuery; by: string[] }[] = [];
-    while (peek().t === "op" && peek().v === "[") {
-      const open = next();
-      const query = eventQuery();
-      expectOp("]");
-      const stage = { query, by: byFields() };
-      positions.set(stage, { line: open.line, column: open.col });
-      stages.push(stage);
-    }
-    if (stages.length < 2) fail("a sequence needs at least two stages");
-    q = { kind: "sequence", by, maxspanMs, stages };
-    positions.set(q, { line: start.line, column: start.col });
+    const stages: Term[] = [];
+    while (isOp("[") || isOp("![")) stages.push(term(true));
+    if (isWord("until")) unsupported('"until"');
+    const expanded = stages.reduce((n, s) => n + s.runs, 0);
+    if (expanded < 2) fail(`a sequence needs at least two terms (found ${expanded})`);
+    sameKeyCount(stages);
+    q = mark({ kind: "sequence", by, maxspanMs, stages }, start);
+  } else if (isWord("sample")) {
+    next();
+    const by = byFields();
+    const stages: Term[] = [];
+    while (isOp("[")) stages.push(term(false));
+    if (stages.length < 2) fail(`a sample needs at least two terms (found ${stages.length})`);
+    sameKeyCount(stages);
+    q = mark({ kind: "sample", by, stages }, start);
+  } else if (isWord("join")) {
+    return unsupported('"join"', start);
   } else q = { kind: "event", query: eventQuery() };
-  unsupportedWord(peek());
-  if (peek().t === "op" && peek().v === "|") fail('unsupported construct "|" (pipes)');
+  if (isOp("|")) unsupported('"|" (pipes)');
+  if (isWord("until")) unsupported('"until"');
   if (peek().t !== "eof") fail(`unexpected ${describe(peek())}`);
   return q;
 }

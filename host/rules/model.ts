@@ -2,18 +2,34 @@
 // fields, and rules of one to several stages. The seed rule (rule.ts) and rules loaded from EQL (rules-file.ts)
 // are values of these types; compile.ts turns them into the engine's program bytes.
 
-/** A predicate over logical (ECS) fields. */
+/**
+ * A predicate over logical (ECS) fields, with Elasticsearch EQL's semantics: a condition on a field holds when any
+ * element of an array value meets it, and a string constant also matches a JSON number by the number's text (as a
+ * `keyword` field indexes it).
+ */
 export type Expr =
   | { all: Expr[] }
   | { any: Expr[] }
   | { not: Expr }
-  | { eq: string; values: string[] } // case-sensitive; any element of an array field
-  | { prefix: string; values: string[] }
-  | { exists: string } // EQL `like "*"`: present and not null
+  | { eq: string; values: string[] } // case-sensitive
+  | { prefix: string; values: string[]; insensitive?: boolean } // startsWith(f, "…")
+  | { suffix: string; values: string[]; insensitive?: boolean } // endsWith(f, "…")
+  | { contains: string; values: string[]; insensitive?: boolean } // stringContains(f, "…")
+  | { exists: string } // EQL `like "*"`, `!= null`: present and not null
   | { isTrue: string } // JSON true, or the string "true"
+  | { isFalse: string } // JSON false, the string "false", or "" (what a boolean field indexes as false)
   | { eqCi: string; values: string[] } // EQL `in~`: ASCII case-insensitive
   | { like: string; patterns: string[]; insensitive?: boolean } // `*` any run, `?` one character
-  | { cmp: string; rel: "<" | "<=" | ">" | ">=" | "==" | "!="; value: number | string }; // numbers, or strings bytewise
+  | { regex: string; patterns: string[]; insensitive?: boolean } // Lucene regular expressions, whole value
+  | { cidr: string; blocks: string[] } // cidrmatch(): IPv4/IPv6 addresses and CIDR blocks
+  | { cmp: string; rel: "<" | "<=" | ">" | ">=" | "==" | "!="; value: number | bigint | string } // numbers (exact for integers), or strings bytewise
+  /**
+   * A function of two fields (EQL evaluates these with a script over each field's first doc value: the smallest
+   * element of an array). Absent, null or [] on either side: no match.
+   */
+  | { fieldFn: "startsWith" | "endsWith" | "contains"; field: string; other: string; insensitive?: boolean }
+  | { length: string; rel: "<" | "<=" | ">" | ">=" | "==" | "!="; value: number } // length(f) in UTF-16 units, first doc value
+  | { substring: string; start: number; end?: number; values: string[] }; // substring(f, start[, end]) == any value
 
 export interface SummaryField {
   /** Name in `peer` and in the alert's events (flattened, dotted). */
@@ -57,4 +73,6 @@ export interface SequenceRule {
   stages: Stage[];
   /** Alert message; {key}, {pod}, {span_ms} and {<stage>:<summary name>} are filled in. */
   message: string;
+  /** EQL `sample by …`: unordered stages sharing the keys, no time bound (not run by the engine yet). */
+  sample?: boolean;
 }

@@ -102,6 +102,7 @@ export function aliasesOf(shape: Shape, field: string): Alias[] {
 
 /** The field a predicate leaf reads: its operator's own key holds it (`{ eq: field, values }`, `{ cmp: field, … }`). */
 function leafField(e: Expr): string | undefined {
+  if ("fieldFn" in e) return undefined; // a function of two fields: left as it is
   const first = Object.keys(e)[0];
   const v = (e as Record<string, unknown>)[first];
   return typeof v === "string" ? v : undefined;
@@ -122,18 +123,28 @@ function wildcard(v: string, p: string, ci: boolean): boolean {
 
 /** The leaf's answer when its field holds the string v (a derived constant). */
 function holdsFor(e: Expr, v: string): boolean {
+  const ci = (x: string) => ("insensitive" in e && e.insensitive ? fold(x) : x);
   if ("eq" in e) return e.values.includes(v);
-  if ("prefix" in e) return e.values.some((p) => v.startsWith(p));
+  if ("prefix" in e) return e.values.some((p) => ci(v).startsWith(ci(p)));
+  if ("suffix" in e) return e.values.some((p) => ci(v).endsWith(ci(p)));
+  if ("contains" in e) return e.values.some((p) => ci(v).includes(ci(p)));
+  if ("isFalse" in e) return v === "false" || v === "";
+  if ("substring" in e) return e.values.includes(v.slice(e.start, e.end));
   if ("exists" in e) return true;
   if ("isTrue" in e) return v === "true";
   if ("eqCi" in e) return e.values.some((x) => fold(x) === fold(v));
   if ("like" in e) return e.patterns.some((p) => wildcard(v, p, e.insensitive === true));
+  if ("length" in e) {
+    const c = v.length - e.value;
+    return { "<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0, "==": c === 0, "!=": c !== 0 }[e.rel];
+  }
   if ("cmp" in e) {
+    if (typeof e.value === "bigint") return false;
     const c = typeof e.value === "number" ? (v.trim() === "" ? NaN : Number(v)) - e.value : v < e.value ? -1 : v > e.value ? 1 : 0;
     if (Number.isNaN(c)) return false;
     return { "<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0, "==": c === 0, "!=": c !== 0 }[e.rel];
   }
-  return false; // an operator a derived constant cannot answer: the field reads as absent there
+  return false; // regex, cidrmatch, functions of two fields: the derived field reads as absent there
 }
 
 const TRUE: Expr = { all: [] };
