@@ -29,6 +29,8 @@ options:
   --lateness-ms N          --max-future-ms N    --skew-ms N        --hold-ms N
   --maxspan-ms N           --max-state-bytes N  --max-keys N       --ring-capacity N
   --max-record-bytes N     --max-summary-bytes N                   --batch-bytes N
+  --source-field FIELD     a record field naming its stream: each value keeps its own watermark (default: one)
+  --source-idle-ms N       --max-sources N      --max-keys-per-record N
   --no-alerts              do not write alert records
   --max-inflight-bytes N   serve: bytes queued or in flight before inputs are paused (socket) or 503 (HTTP)
   --retry-timeout-ms N     serve, HTTP mode: how long a batch is retried downstream before 503 upstream

@@ -28,7 +28,7 @@ const SUBSTR_HAS_END = 0x10000;
 const NS = { value: 0, serviceaccount: 1 } as const;
 const PART = { LITERAL: 0, KEY: 1, SPAN_MS: 2, FIELD: 3, POD: 4 } as const;
 export const TAG_MEMBER = "podprobe";
-const LIMITS = { paths: 64, fields: 128, strings: 4096, sets: 256, shapes: 4, rules: 16, summary: 16, parts: 32, stages: 8, keys: 8 };
+const LIMITS = { paths: 64, fields: 128, strings: 4096, sets: 256, shapes: 4, rules: 16, summary: 16, parts: 64, stages: 8, keys: 8 };
 
 class Interner<T> {
   readonly items: T[] = [];
