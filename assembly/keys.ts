@@ -166,10 +166,3 @@ export function comboText(i: i32, b: Buf): void {
     b.bytes(vals.base + <usize>load<u32>(v), <usize>load<u32>(v, 4));
   }
 }
-
-/** Resets the per-record key state (so a stage without keys leaves none behind). */
-export function keysBeginRecord(): void {
-  comboCount = 0;
-  podOff = 0;
-  ns.reset();
-}
