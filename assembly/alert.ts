@@ -1,11 +1,14 @@
 // What a match writes: the tag member spliced into a record ("podprobe":{"alerts":[…]}) and, in host modes,
-// an ECS alert record. Values are copied from summaries; credentials in fields flagged for redaction
-// (process.args) are masked in the alert record only, never in the records that pass through.
+// an ECS alert record. Values are copied from summaries; credentials (bearer tokens, JWTs, --token values) are
+// masked in every value podprobe writes — the tag's peer, the alert's events and message — since a tag carries
+// one record's values into another record's document. Option `redact: false` copies them verbatim. The records
+// that pass through are never changed.
 
 import { Buf } from "./buf";
 import { strPtr, strLen, tagName } from "./program";
-import { ruleId, ruleName, ruleSeverity, ruleRisk, ruleThreat, rulePartCount, partKind, partA, partB, summaryFlags, summaryCount, SUMMARY_REDACT, STAGES, PART_LITERAL, PART_KEY, PART_SPAN_MS, PART_FIELD, PART_POD } from "./rules";
+import { ruleId, ruleName, ruleSeverity, ruleRisk, ruleThreat, rulePartCount, partKind, partA, partB, STAGES, PART_LITERAL, PART_KEY, PART_SPAN_MS, PART_FIELD, PART_POD } from "./rules";
 import { sumJson, sumValueOff, sumValueLen, SUM_HDR } from "./summary";
+import { opt, O_REDACT_OFF } from "./options";
 import { elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./elements";
 import { T_STRING, T_MASK } from "./scan";
 
@@ -32,8 +35,7 @@ export function tagAlert(b: Buf, r: i32, id: u64, index: i32, key: usize, keyLen
   b.ascii(",\"key\":");
   b.quoted(key, keyLen);
   b.ascii("},\"peer\":");
-  if (sum != 0) b.bytes(sumJson(sum), sumLen - SUM_HDR);
-  else b.ascii("{}");
+  summaryCopy(b, sum, sumLen);
   b.byte(0x7D);
 }
 
@@ -201,26 +203,15 @@ export function redactCopy(b: Buf, p: usize, n: usize): void {
   }
 }
 
-/** Copies a rendering as a JSON object, masking credentials in the fields flagged for redaction. */
-function summaryRedacted(b: Buf, r: i32, s: i32, sum: usize, sumLen: usize): void {
-  if (sum == 0) {
-    b.ascii("{}");
-    return;
-  }
-  const json = sumJson(sum);
-  const total = sumLen - SUM_HDR;
-  let at: usize = 0;
-  const n = summaryCount(r, s);
-  for (let i = 0; i < n; i++) {
-    if ((summaryFlags(r, s, i) & SUMMARY_REDACT) == 0) continue;
-    const vl = sumValueLen(sum, i);
-    if (vl == 0) continue;
-    const vo = sumValueOff(sum, i);
-    b.bytes(json + at, vo - at);
-    redactCopy(b, json + vo, vl);
-    at = vo + vl;
-  }
-  b.bytes(json + at, total - at);
+@inline function redacting(): bool {
+  return opt(O_REDACT_OFF) == 0;
+}
+
+/** Copies a rendering as a JSON object ({} when it was lost), masking credentials in its values. */
+function summaryCopy(b: Buf, sum: usize, sumLen: usize): void {
+  if (sum == 0) b.ascii("{}");
+  else if (redacting()) redactCopy(b, sumJson(sum), sumLen - SUM_HDR);
+  else b.bytes(sumJson(sum), sumLen - SUM_HDR);
 }
 
 /** A summary value inside a message string: string contents, array elements joined by spaces. */
@@ -277,7 +268,7 @@ function message(b: Buf, r: i32, key: usize, keyLen: usize, podOff: usize, span:
       const sum = chainPtr(st);
       const f = <i32>partB(r, i);
       if (sum == 0 || sumValueLen(sum, f) == 0) b.byte(0x2D);
-      else messageValue(b, sumJson(sum) + sumValueOff(sum, f), sumValueLen(sum, f), (summaryFlags(r, st, f) & SUMMARY_REDACT) != 0);
+      else messageValue(b, sumJson(sum) + sumValueOff(sum, f), sumValueLen(sum, f), redacting());
     }
   }
 }
@@ -329,7 +320,7 @@ function alertTail(b: Buf, r: i32, n: i32, key: usize, keyLen: usize, podOff: us
   b.ascii(",\"events\":[");
   for (let i = 0; i < n; i++) {
     if (i > 0) b.byte(0x2C);
-    summaryRedacted(b, r, i, chainPtr(i), chainLen(i));
+    summaryCopy(b, chainPtr(i), chainLen(i));
   }
   b.ascii("]},\"message\":\"");
   message(b, r, key, keyLen, podOff, span);

@@ -109,7 +109,10 @@ export function processRecord(p: usize, n: usize, nl: bool): void {
     return;
   }
   selectShape();
+  // a record that already carries the tag member (podprobe's own output, replayed or passed through a second
+  // podprobe) takes part in no new sequence: counted as tag_conflict when it would have been a candidate
   const conflict = tagPath != NONE && slotType(<i32>tagPath) != T_NONE;
+  let blocked = false;
   const close = recClose - p;
   const empty = recEmpty;
   readEmbedded(p, n); // an audit Event inside a log line is read as the record (the tag stays outside)
@@ -117,14 +120,21 @@ export function processRecord(p: usize, n: usize, nl: bool): void {
   beginRecord(p, n, arrival);
   for (let r = 0; r < ruleCount; r++) {
     if (ruleStages(r) == 1) {
-      if (evalNode(stageCode(r, 0))) single(r);
+      if (evalNode(stageCode(r, 0))) {
+        if (conflict) blocked = true;
+        else single(r);
+      }
       continue;
     }
     // later stages first, as EQL does: an event never completes a sequence it starts
     for (let stage = ruleStages(r) - 1; stage >= 0; stage--) {
-      if (evalNode(stageCode(r, stage))) candidate(r, stage);
+      if (evalNode(stageCode(r, stage))) {
+        if (conflict) blocked = true;
+        else candidate(r, stage);
+      }
     }
   }
+  if (blocked) bump(C_TAG_CONFLICT);
   const flags = (nl ? HF_NEWLINE : 0) | (empty ? HF_EMPTY : 0);
   const held = applyPending(holdEnabled && !conflict, close, flags);
   if (!held) {
@@ -134,7 +144,6 @@ export function processRecord(p: usize, n: usize, nl: bool): void {
       bump(C_RECORDS_OUT);
     } else passThrough(p, n, nl);
   }
-  if (tagBuf.len > 0 && conflict) bump(C_TAG_CONFLICT);
   if (alertBuf.len > 0) {
     if (!nl && !held) out.byte(0x0A);
     out.bytes(alertBuf.base, alertBuf.len);

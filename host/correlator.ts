@@ -5,7 +5,7 @@
 import { Engine } from "./engine.js";
 import { compileRules } from "./rules/compile.js";
 import { SEED_RULE, type SequenceRule } from "./rules/rule.js";
-import { resolveOptions, type CorrelatorOptions, type ResolvedOptions } from "./options.js";
+import { resolveOptions, OptionError, type CorrelatorOptions, type ResolvedOptions } from "./options.js";
 import type { Stats } from "./counters.js";
 import { Framer, EMPTY, concat } from "./framing.js";
 
@@ -46,6 +46,18 @@ export interface Correlator {
 }
 
 const enc = new TextEncoder();
+
+/** The rules option: a non-empty list of rule objects (what loadRuleFiles returns, or SEED_RULE). */
+function checkRules(rules: unknown, name: string): SequenceRule[] {
+  if (rules === undefined) return [SEED_RULE];
+  if (!Array.isArray(rules)) throw new OptionError(name, rules, "expected a list of rules (loadRuleFiles(paths).rules, or SEED_RULE)");
+  if (rules.length === 0) throw new OptionError(name, rules, "expected at least one rule");
+  rules.forEach((r, i) => {
+    const ok = typeof r === "object" && r !== null && typeof r.id === "string" && typeof r.name === "string" && Array.isArray(r.stages);
+    if (!ok) throw new OptionError(name, typeof r === "string" ? r : `rule ${i}`, "expected a rule object (with id, name and stages); to load rule files use loadRuleFiles(paths).rules");
+  });
+  return rules as SequenceRule[];
+}
 const bytesOf = (c: Uint8Array | string) => (typeof c === "string" ? enc.encode(c) : c);
 
 
@@ -54,11 +66,19 @@ const bytesOf = (c: Uint8Array | string) => (typeof c === "string" ? enc.encode(
  * as `spelling` writes it (camelCase by default; the CLI passes its flag and config-file names).
  */
 export function createCorrelator(options: CreateOptions = {}, spelling: (camelKey: string) => string = (k) => k): Correlator {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) throw new OptionError("options", options, "expected an object of options");
   const { rules, clock, ...rest } = options;
   const opts = resolveOptions(rest as Record<string, unknown>, spelling);
-  const ruleSet = (rules ?? [SEED_RULE]).map((r) => (opts.maxspanMs ? { ...r, maxspanMs: opts.maxspanMs } : r));
+  if (clock !== undefined && typeof clock !== "function") throw new OptionError(spelling("clock"), clock, "expected a function returning epoch milliseconds");
+  const ruleSet = checkRules(rules, spelling("rules")).map((r) => (opts.maxspanMs ? { ...r, maxspanMs: opts.maxspanMs } : r));
+  let program: Uint8Array;
+  try {
+    program = compileRules(ruleSet, { sourceField: opts.sourceField || undefined });
+  } catch (e) {
+    throw new OptionError(spelling("rules"), `${ruleSet.length} rule${ruleSet.length === 1 ? "" : "s"}`, (e as Error).message);
+  }
   const maxStages = Math.max(...ruleSet.map((r) => r.stages.length));
-  const engine = new Engine(opts, compileRules(ruleSet, { sourceField: opts.sourceField || undefined }), spelling, maxStages);
+  const engine = new Engine(opts, program, spelling, maxStages);
   let manualNow: number | undefined;
   const now = () => (clock ? clock() : (manualNow ?? Date.now()));
   const taggerFor = (source: string | undefined) =>
@@ -101,8 +121,11 @@ export function createCorrelator(options: CreateOptions = {}, spelling: (camelKe
       const outs = [tagger.push(chunk === undefined ? EMPTY : bytesOf(chunk), true)];
       for (const f of sourced.values()) outs.push(f.push(EMPTY, true));
       sourced.clear();
-      outs.push(engine.release(now(), true));
-      return concat(outs.filter((b) => b.length > 0));
+      const out = concat(outs.filter((b) => b.length > 0));
+      const held = engine.release(now(), true);
+      if (!held.length) return out;
+      // a last line without newline, then held records: a newline keeps them apart (as before an alert record)
+      return out.length && out[out.length - 1] !== 10 ? concat([out, NEWLINE, held]) : concat([out, held]);
     },
     advance(nowMs) {
       manualNow = nowMs;

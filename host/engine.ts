@@ -2,7 +2,6 @@
 // written once at init, then whole batches in and out of linear memory.
 
 import { readFileSync, existsSync } from "node:fs";
-import { setFlagsFromString } from "node:v8";
 import { fileURLToPath } from "node:url";
 import { COUNTER_NAMES, type Stats } from "./counters.js";
 import { OptionError, type ResolvedOptions } from "./options.js";
@@ -42,6 +41,7 @@ export const OPTION_SLOTS = {
   sourceIdleMs: 11,
   maxSources: 12,
   maxKeysPerRecord: 13,
+  redact: 15, // written as "redact off": an unwritten slot (0) redacts
 } as const;
 
 /** The option slot values the engine reads (index = slot). */
@@ -49,7 +49,7 @@ export function optionValues(opts: ResolvedOptions): number[] {
   const v: number[] = new Array(16).fill(0);
   for (const [k, i] of Object.entries(OPTION_SLOTS)) {
     const x = opts[k as keyof typeof OPTION_SLOTS];
-    v[i] = typeof x === "boolean" ? Number(x) : k === "keyMode" ? Number(x === "namespace-pod") : (x as number);
+    v[i] = k === "redact" ? Number(!x) : typeof x === "boolean" ? Number(x) : k === "keyMode" ? Number(x === "namespace-pod") : (x as number);
   }
   return v;
 }
@@ -74,10 +74,8 @@ const EMPTY_NAME = Buffer.alloc(0);
 let compiled: WebAssembly.Module | undefined;
 function module(): WebAssembly.Module {
   if (!compiled) {
-    // V8 first runs WASM in its baseline tier and cannot switch a running function to optimised code, so
-    // the long batch loop would stay slow: compile optimised up front (measured: ~110 → ~200 MB/s).
-    setFlagsFromString("--no-liftoff");
-    setFlagsFromString("--no-wasm-dynamic-tiering");
+    // V8 tiering flags are the application's choice, not a library's: the CLI and serve set them
+    // (host/cli/v8-flags.ts); a library user opts in with `node --no-liftoff --no-wasm-dynamic-tiering`.
     compiled = new WebAssembly.Module(readFileSync(wasmPath()));
   }
   return compiled;

@@ -29,13 +29,14 @@ test("span with a fraction of a millisecond", () => {
   expect(r.alerts[0].podprobe.sequence.span_ms).toBe(0.2505);
 });
 
-test("bearer tokens, JWTs and --token values are redacted in the alert, never in the records", () => {
+test("bearer tokens, JWTs and --token values are redacted in the alert and the tag, never in the records", () => {
   const jwt = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW06c2E6ZGVmYXVsdCJ9.SflKxwRJSMeKKF2QT4fwpM";
   const args = ["curl", "-H", "Authorization: Bearer abc.def-123", "-H", `X-Token: ${jwt}`, "--token=s3cr3t", "--token", "n3xt", "https://k8s/api"];
   const rec = s1(0, { args });
   const r = run([rec, s2raw(100)]);
   expect(r.records[0]).toBe(JSON.stringify(rec));
-  expect(JSON.parse(r.tagged[0].line).podprobe.alerts[0].peer["process.args"]).toEqual(args); // tags copy verbatim
+  const redacted = ["curl", "-H", "Authorization: Bearer [REDACTED]", "-H", "X-Token: [REDACTED]", "--token=[REDACTED]", "--token", "[REDACTED]", "https://k8s/api"];
+  expect(JSON.parse(r.tagged[0].line).podprobe.alerts[0].peer["process.args"]).toEqual(redacted);
   const got = r.alerts[0].podprobe.events[0]["process.args"];
   expect(got).toEqual(["curl", "-H", "Authorization: Bearer [REDACTED]", "-H", "X-Token: [REDACTED]", "--token=[REDACTED]", "--token", "[REDACTED]", "https://k8s/api"]);
   expect(JSON.stringify(r.alerts[0])).not.toMatch(/s3cr3t|n3xt|abc\.def|eyJzdWIi/);

@@ -193,6 +193,6 @@ test("Fluent Bit: the record's tag is its source (filter_wasm passes it to podpr
 test("the source options are validated before the first record, naming the option and the value", () => {
   expect(() => createCorrelator({ maxSources: 0 })).toThrow(/option maxSources: must be 1 to 65536 \(got 0\)/);
   expect(() => createCorrelator({ sourceIdleMs: 1.5 })).toThrow(/option sourceIdleMs: expected an integer \(got 1.5\)/);
-  expect(() => createCorrelator({ sourceField: 7 as unknown as string })).toThrow(/option sourceField: expected a string \(got 7\)/);
+  expect(() => createCorrelator({ sourceField: 7 as unknown as string })).toThrow(/option sourceField: expected a record field name \(got 7\)/);
   expect(() => createCorrelator({ maxKeysPerRecord: 257 })).toThrow(/option maxKeysPerRecord: must be 1 to 256 \(got 257\)/);
 });

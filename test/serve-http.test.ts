@@ -64,15 +64,25 @@ test("bytes in flight are capped: beyond the cap, 503 at once", async () => {
   await down.stop();
 });
 
-test("metrics: the counters as Prometheus text", async () => {
+test("metrics: totals typed counter with _total names, levels as gauges, # HELP for each", async () => {
   const down = await new HttpSource().start();
   const running = await startServe({ listen: "http://127.0.0.1:0", forward: down.url, metrics: "127.0.0.1:0" });
   await httpSink(running.address() + "/", [line(s1(0)), line(s2raw(100))]);
   const text = await (await fetch(running.metricsAddress!())).text();
-  expect(text).toMatch(/^podprobe_records_in 2$/m);
-  expect(text).toMatch(/^podprobe_matches 1$/m);
+  expect(text).toMatch(/^# TYPE podprobe_records_in_total counter$/m);
+  expect(text).toMatch(/^podprobe_records_in_total 2$/m);
+  expect(text).toMatch(/^podprobe_matches_total 1$/m);
   expect(text).toMatch(/^# TYPE podprobe_state_bytes gauge$/m);
-  expect(text).toMatch(/^podprobe_http_batches 1$/m);
+  expect(text).toMatch(/^# TYPE podprobe_keys_active gauge$/m);
+  expect(text).toMatch(/^# TYPE podprobe_http_inflight_bytes gauge$/m);
+  expect(text).toMatch(/^podprobe_http_batches_total 1$/m);
+  // every metric has help text and a type; no counter without _total
+  const names = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1], m[2]]);
+  expect(names.length).toBeGreaterThan(25);
+  for (const [name, type] of names) {
+    expect(text).toMatch(new RegExp(`^# HELP ${name} \\S`, "m"));
+    expect(type === "counter").toBe(name.endsWith("_total"));
+  }
   await down.stop();
 });
 

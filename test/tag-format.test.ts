@@ -54,13 +54,13 @@ test("sequence ids are deterministic across runs and differ between sequences", 
   expect(new Set(a).size).toBe(2);
 });
 
-test("a record that already has a top-level podprobe member is left unchanged (tag_conflict)", () => {
+test("a record that already has a top-level podprobe member is left unchanged and completes no sequence (tag_conflict)", () => {
   const s2 = { ...s2raw(100), podprobe: { mine: 1 } };
   const r = run([s1(0), s2]);
   expect(r.records[1]).toBe(line(s2));
   expect(r.stats.tag_conflict).toBe(1);
-  expect(r.stats.matches).toBe(1);
-  expect(r.alerts).toHaveLength(1);
+  expect(r.stats.matches).toBe(0);
+  expect(r.alerts).toHaveLength(0);
 });
 
 test("CRLF line endings: the tag goes inside the object, the CR stays where it was", () => {

@@ -14,6 +14,11 @@ interface AlertDoc {
   message: string;
 }
 
+interface TagAlert {
+  sequence: { id: string; index: number; key: string };
+  peer: Record<string, unknown>;
+}
+
 export function runDemo(options: CorrelatorOptions = {}): number {
   const { lines, cases, realLines } = sampleStream();
   const input = lines.join("\n") + "\n";
@@ -25,9 +30,14 @@ export function runDemo(options: CorrelatorOptions = {}): number {
   const tagged = outLines.filter((l) => l.includes('"podprobe":{"alerts":[')).length;
 
   const dir = fileURLToPath(new URL("../../", import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(dir + "demo-input.ndjson", input);
-  writeFileSync(dir + "demo-output.ndjson", output);
+  let saved = true;
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(dir + "demo-input.ndjson", input);
+    writeFileSync(dir + "demo-output.ndjson", output);
+  } catch {
+    saved = false; // a read-only installation (the container image): the explanation is what matters
+  }
 
   const s = c.stats();
   const say = (t = "") => process.stdout.write(t + "\n");
@@ -37,25 +47,34 @@ export function runDemo(options: CorrelatorOptions = {}): number {
   say(`Rule: Forbidden Direct Interactive Kubernetes API Request — an interactive curl/wget/kubectl/… started in a`);
   say(`pod, then within 1 s a request with that pod's service account that the API server's authorizer forbade.`);
   say();
-  say(`Found ${alerts.length} sequence${alerts.length === 1 ? "" : "s"}:`);
-  for (const a of alerts) {
-    const [p, r] = a.podprobe.events;
-    say(`  ● pod ${a.orchestrator.resource.name}: ${JSON.stringify(p["process.args"])}`);
-    say(`      → ${r["kubernetes.audit.verb"]} ${r["kubernetes.audit.requestURI"]} forbidden, ${a.podprobe.sequence.span_ms} ms later (sequence ${a.podprobe.sequence.id})`);
+  // sequences from the tags, so that --no-alerts still reports them; the alert records add their details
+  const sequences = outLines.flatMap((l) => (l.includes('"podprobe":{"alerts":[') ? ((JSON.parse(l).podprobe?.alerts ?? []) as TagAlert[]) : [])).filter((t) => t.sequence);
+  say(`Found ${sequences.length} sequence${sequences.length === 1 ? "" : "s"}${alerts.length === 0 && sequences.length > 0 ? " (no alert records: --no-alerts)" : ""}:`);
+  for (const t of sequences) {
+    const a = alerts.find((x) => x.podprobe.sequence.id === t.sequence.id);
+    const [p, r] = a ? a.podprobe.events : t.sequence.index === 1 ? [t.peer, undefined] : [undefined, t.peer];
+    say(`  ● pod ${t.sequence.key}: ${p ? JSON.stringify(p["process.args"]) : "(the process event)"}`);
+    const what = r ? `${r["kubernetes.audit.verb"]} ${r["kubernetes.audit.requestURI"]} forbidden` : "a forbidden request";
+    say(`      → ${what}${a ? `, ${a.podprobe.sequence.span_ms} ms later` : ""} (sequence ${t.sequence.id})`);
   }
   say();
   say("Planted in the stream, and why each was or was not reported:");
+  const foundPod = (pod: string) => sequences.some((t) => t.sequence.key === pod || t.sequence.key.endsWith(`/${pod}`));
   for (const k of cases) {
-    const found = alerts.some((a) => a.orchestrator.resource.name === k.pod);
+    const found = foundPod(k.pod);
     const ok = found === (k.expect === "match");
     say(`  ${ok ? "✓" : "✗"} ${k.pod}: ${k.expect} — ${k.why}`);
   }
   say();
-  say(`The completing record of each sequence left tagged ("podprobe":{"alerts":[…]}: ${tagged} records), followed by`);
-  say(`an ECS alert record; every other record left byte-identical. Bearer tokens in the alert are redacted.`);
+  say(`The completing record of each sequence left tagged ("podprobe":{"alerts":[…]}: ${tagged} records)${alerts.length ? ", followed by" : "."}`);
+  if (alerts.length) say(`an ECS alert record; every other record left byte-identical. Bearer tokens in tags and alerts are redacted.`);
+  else say(`Every other record left byte-identical. Bearer tokens in tags are redacted.`);
   say(`counters: ${s.records_in} in, ${s.records_out} out, ${s.candidates_stage1} stage-1 and ${s.candidates_stage2} stage-2 candidates, ${s.matches} matches`);
-  say(`stream:   build/demo-input.ndjson   output: build/demo-output.ndjson`);
-  say(`try:      node bin/podprobe.js --stats < build/demo-input.ndjson > /tmp/out.ndjson`);
-  const allOk = cases.every((k) => alerts.some((a) => a.orchestrator.resource.name === k.pod) === (k.expect === "match"));
+  if (saved) {
+    say(`stream:   ${dir}demo-input.ndjson`);
+    say(`output:   ${dir}demo-output.ndjson`);
+    say(`try:      npx podprobe --stats ${dir}demo-input.ndjson > /tmp/out.ndjson`);
+  }
+  const allOk = cases.every((k) => foundPod(k.pod) === (k.expect === "match"));
   return allOk ? 0 : 1;
 }

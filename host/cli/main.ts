@@ -1,139 +1,257 @@
-// The `podprobe` command: a stdin → stdout filter (default), `key` (one correlation key per record) and
-// `demo` (the bundled sample stream). Exit 0 on success, 2 on a usage or option error, 1 on an I/O failure.
+// The `podprobe` command: a filter over files or stdin (default), `key` (one correlation key per record), `demo`
+// (the bundled sample stream), `serve` (the Vector sidecar) and `build-fluent-bit` (the Fluent Bit module).
+// Exit 0 on success (also when a signal or a closed stdout ended it cleanly), 2 on a usage or option error,
+// 1 on an I/O failure. Every option is a flag (--kebab-case) and a --config key (snake_case); flags win.
 
 import { parseArgs } from "node:util";
-import { readFileSync, createReadStream } from "node:fs";
-import { once } from "node:events";
+import { readFileSync, createReadStream, statSync, fstatSync, existsSync } from "node:fs";
+import type { Readable } from "node:stream";
+import { dirname, resolve } from "node:path";
 import { createCorrelator, type Correlator } from "../correlator.js";
-import { OPTION_SPECS, OptionError, optionsFromConfig, snake, type CorrelatorOptions } from "../options.js";
+import { OPTION_SPECS, HOST_OPTION_SPECS, OptionError, optionsFromConfig, checkHostOptions, snake, type CorrelatorOptions, type HostOptions } from "../options.js";
 import { runDemo } from "./demo.js";
-import { serve, type ServeOptions } from "../serve/index.js";
-import { AddressError } from "../serve/address.js";
+import { serve } from "../serve/index.js";
+import { AddressError, parseAddress } from "../serve/address.js";
 import { loadRuleFiles, RuleFileError } from "../rules/rules-file.js";
 import { runRulesCommand } from "../rules/check.js";
+import type { SequenceRule } from "../rules/model.js";
+import { buildFluentBitModule } from "../fluent-bit/build.js";
+import { preferOptimizedWasm } from "./v8-flags.js";
+import { Signals } from "./signals.js";
+import { Output } from "./output.js";
+import { USAGE, SERVE_USAGE, HELP } from "./usage.js";
 
-const USAGE = `usage: podprobe [options] < in.ndjson > out.ndjson
-       podprobe key [options] < in.ndjson      one line per record: its correlation key, or empty
-       podprobe demo                           run on the bundled sample stream and explain what it found
-       podprobe rules check PATH…              which rule files load, and why the others do not
-       podprobe serve --listen ADDR --forward ADDR [--metrics HOST:PORT] [options]
-                                               Vector sidecar: tcp://host:port or unix:///path on both sides
-                                               (socket mode), or http://host:port on both (HTTP mode)
+const COMMANDS = ["key", "demo", "serve", "build-fluent-bit", "help"] as const;
+type Command = "filter" | (typeof COMMANDS)[number];
+/** What runs: the command, and for serve its transport. */
+export type Mode = "filter" | "key" | "demo" | "socket" | "http" | "fluent-bit";
 
-options:
-  --config FILE            JSON file of options in snake_case (flags below win over it)
-  --rules PATH             Elastic detection-rule TOML file or folder (repeatable); default: the seed rule
-  --skip-unsupported       load the other rules when one uses EQL podprobe cannot run yet
-  --include-deprecated     also load rules with maturity = "deprecated"
-  --key-mode pod|namespace-pod
-  --lateness-ms N          --max-future-ms N    --skew-ms N        --hold-ms N
-  --maxspan-ms N           --max-state-bytes N  --max-keys N       --ring-capacity N
-  --max-record-bytes N     --max-summary-bytes N                   --batch-bytes N
-  --source-field FIELD     a record field naming its stream: each value keeps its own watermark (default: one)
-  --source-idle-ms N       --max-sources N      --max-keys-per-record N
-  --no-alerts              do not write alert records
-  --max-inflight-bytes N   serve: bytes queued or in flight before inputs are paused (socket) or 503 (HTTP)
-  --retry-timeout-ms N     serve, HTTP mode: how long a batch is retried downstream before 503 upstream
-  --stats                  one JSON line of counters on stderr at exit
-  -h, --help               -v, --version`;
+const MODE_NAMES: Record<Mode, string> = { filter: "the filter", key: "podprobe key", demo: "podprobe demo", socket: "serve in socket mode", http: "serve in HTTP mode", "fluent-bit": "build-fluent-bit" };
+
+/** Options that apply to some modes only (every other option applies wherever the engine runs). */
+const ONLY: Record<string, Mode[]> = {
+  holdMs: ["filter", "demo", "socket"],
+  alerts: ["filter", "demo", "socket", "http"],
+  redact: ["filter", "demo", "socket", "http", "fluent-bit"],
+  batchBytes: ["filter", "key", "demo", "socket", "http"],
+  rules: ["filter", "key", "socket", "http", "fluent-bit"],
+  skipUnsupported: ["filter", "key", "socket", "http", "fluent-bit"],
+  includeDeprecated: ["filter", "key", "socket", "http", "fluent-bit"],
+  stats: ["filter", "key", "socket", "http"],
+  listen: ["socket", "http"],
+  forward: ["socket", "http"],
+  metrics: ["socket", "http"],
+  maxInflightBytes: ["socket", "http"],
+  retryTimeoutMs: ["http"],
+  out: ["fluent-bit"],
+};
+const WHY: Record<string, string> = {
+  holdMs: "held records would leave outside the batch's acknowledgement (HTTP) or after the call returned (Fluent Bit)",
+};
 
 const kebab = (camelName: string) => snake(camelName).replace(/_/g, "-");
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-function parse(argv: string[]) {
-  const flags: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {
+interface Parsed {
+  command: Command;
+  mode: Mode;
+  files: string[];
+  engine: CorrelatorOptions & { rules?: SequenceRule[] };
+  host: HostOptions;
+  spelling: (k: string) => string;
+  help?: string;
+  version?: boolean;
+}
+
+type FlagSpec = { type: "string" | "boolean"; short?: string; multiple?: boolean };
+
+function flagTable(): Record<string, FlagSpec> {
+  const flags: Record<string, FlagSpec> = {
     config: { type: "string" },
-    stats: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
-    "no-alerts": { type: "boolean" },
-    rules: { type: "string", multiple: true },
-    "skip-unsupported": { type: "boolean" },
-    "include-deprecated": { type: "boolean" },
-    listen: { type: "string" },
-    forward: { type: "string" },
-    metrics: { type: "string" },
-    "max-inflight-bytes": { type: "string" },
-    "retry-timeout-ms": { type: "string" },
   };
-  for (const [name, spec] of Object.entries(OPTION_SPECS)) if (spec.kind !== "bool") flags[kebab(name)] = { type: "string" };
+  const all = { ...OPTION_SPECS, ...HOST_OPTION_SPECS } as Record<string, { kind: string }>;
+  for (const [name, spec] of Object.entries(all)) {
+    if (spec.kind === "bool") {
+      flags[kebab(name)] = { type: "boolean" };
+      flags[`no-${kebab(name)}`] = { type: "boolean" };
+    } else flags[kebab(name)] = { type: "string", multiple: spec.kind === "list" };
+  }
+  return flags;
+}
+
+/** A strict decimal integer: no 0x10, 1e3, 1.0, "" or spaces. */
+function strictInt(flag: string, raw: string): number {
+  if (!/^-?[0-9]+$/.test(raw)) throw new OptionError(flag, raw, "expected a decimal integer");
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n)) throw new OptionError(flag, raw, "too large");
+  return n;
+}
+
+export function parse(argv: string[]): Parsed {
+  const flags = flagTable();
+  // `--lateness-ms -5`: parseArgs would take -5 for a flag; join it so that the range check can explain it
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith("--") ? argv[i].slice(2) : "";
+    if (flags[name]?.type === "string" && i + 1 < argv.length && /^-[0-9]/.test(argv[i + 1])) args.push(`${argv[i]}=${argv[++i]}`);
+    else args.push(argv[i]);
+  }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: flags, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: flags, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message.split("\n")[0]);
   }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  const first = parsed.positionals[0];
+  const command: Command = (COMMANDS as readonly string[]).includes(first ?? "") ? (first as Command) : "filter";
+  const rest = command === "filter" ? parsed.positionals : parsed.positionals.slice(1);
+  if (command === "help") {
+    if (rest.length > 1 || (rest[0] !== undefined && !(COMMANDS as readonly string[]).includes(rest[0]))) throw new UsageError(`help: unknown command ${rest.join(" ")}`);
+    return { command, mode: "filter", files: [], engine: {}, host: {}, spelling: (k) => k, help: HELP[rest[0] ?? ""] ?? USAGE };
+  }
+  if (v.help) return { command, mode: "filter", files: [], engine: {}, host: {}, spelling: (k) => k, help: HELP[command] ?? USAGE };
+  if (v.version) return { command, mode: "filter", files: [], engine: {}, host: {}, spelling: (k) => k, version: true };
+  if ((command === "demo" || command === "serve" || command === "build-fluent-bit") && rest.length > 0) {
+    throw new UsageError(`${command} takes no file arguments (got ${rest.join(" ")})`);
+  }
+
+  // the config file first, then the flags in the order given (the last of --x / --no-x wins)
   let opts: Record<string, unknown> = {};
+  let configDir = ".";
   if (typeof v.config === "string") {
     let json: unknown;
     try {
       json = JSON.parse(readFileSync(v.config, "utf8"));
     } catch (e) {
-      throw new OptionError("--config", v.config, (e as Error).message);
+      throw new OptionError("--config", v.config, (e as Error).message.split("\n")[0]);
     }
     opts = optionsFromConfig(json, v.config);
+    configDir = dirname(v.config);
+    for (const k of Object.keys(opts)) {
+      if (!(k in OPTION_SPECS) && !(k in HOST_OPTION_SPECS)) {
+        const known = [...Object.keys(OPTION_SPECS), ...Object.keys(HOST_OPTION_SPECS)].map(snake).join(", ");
+        throw new OptionError(snake(k), opts[k], `unknown option in ${v.config}; known: ${known}`);
+      }
+    }
   }
   const fromFlags = new Set<string>();
-  for (const [name, spec] of Object.entries(OPTION_SPECS)) {
-    const raw = v[kebab(name)];
-    if (typeof raw !== "string") continue;
+  const camelOf = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const allSpecs = { ...OPTION_SPECS, ...HOST_OPTION_SPECS } as Record<string, { kind: string }>;
+  let flagRules: string[] | undefined;
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== "option" || t.name === "config" || t.name === "help" || t.name === "version") continue;
+    const negated = t.name.startsWith("no-") && !(t.name in allSpecs) && camelOf(t.name.slice(3)) in allSpecs;
+    const name = camelOf(negated ? t.name.slice(3) : t.name);
+    const spec = allSpecs[name];
     fromFlags.add(name);
-    if (spec.kind === "int") {
-      const n = Number(raw);
-      if (raw.trim() === "" || !Number.isInteger(n)) throw new OptionError(`--${kebab(name)}`, raw, "expected an integer");
-      opts[name] = n;
-    } else opts[name] = raw;
+    if (spec.kind === "bool") opts[name] = !negated;
+    else if (spec.kind === "list") (flagRules ??= []).push(t.value as string);
+    else if (spec.kind === "int") opts[name] = strictInt(`--${kebab(name)}`, t.value as string);
+    else opts[name] = t.value;
   }
-  if (v["no-alerts"]) {
-    opts.alerts = false;
-    fromFlags.add("alerts");
+  if (flagRules) opts.rules = flagRules;
+  else if (opts.rules !== undefined && Array.isArray(opts.rules)) {
+    // paths in a config file are relative to it
+    opts.rules = (opts.rules as unknown[]).map((p) => (typeof p === "string" && p !== "" ? resolve(configDir, p) : p));
   }
   const spelling = (k: string) => (fromFlags.has(k) ? `--${kebab(k)}` : snake(k));
-  const [command, ...extra] = parsed.positionals;
-  if (command === "demo" && (parsed.values as { rules?: string[] }).rules) throw new UsageError("demo runs the seed rule: --rules does not apply");
-  if (extra.length > 0 || (command !== undefined && !["key", "demo", "serve"].includes(command))) {
-    throw new UsageError(`unknown command: ${parsed.positionals.join(" ")}`);
-  }
-  const int = (flag: string) => {
-    const raw = v[flag];
-    if (typeof raw !== "string") return undefined;
-    const n = Number(raw);
-    if (raw.trim() === "" || !Number.isInteger(n)) throw new OptionError(`--${flag}`, raw, "expected an integer");
-    return n;
-  };
-  const serveFlags = ["listen", "forward", "metrics", "max-inflight-bytes", "retry-timeout-ms"].filter((f) => v[f] !== undefined);
-  if (command !== "serve" && serveFlags.length) throw new UsageError(`--${serveFlags[0]} is for podprobe serve`);
-  let serveOpts: ServeOptions | undefined;
+
+  const host: Record<string, unknown> = {};
+  const engine: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(opts)) (k in HOST_OPTION_SPECS ? host : engine)[k] = val;
+  checkHostOptions(host, spelling);
+
+  let mode: Mode = command === "key" ? "key" : command === "demo" ? "demo" : command === "build-fluent-bit" ? "fluent-bit" : "filter";
   if (command === "serve") {
-    if (typeof v.listen !== "string" || typeof v.forward !== "string") throw new UsageError("serve needs --listen and --forward");
-    serveOpts = { listen: v.listen, forward: v.forward, metrics: v.metrics as string | undefined, maxInflightBytes: int("max-inflight-bytes"), retryTimeoutMs: int("retry-timeout-ms") };
+    if (host.listen === undefined || host.forward === undefined) throw new UsageError("serve needs --listen and --forward (or listen and forward in --config)");
+    const l = parseAddress(host.listen as string, spelling("listen"));
+    const f = parseAddress(host.forward as string, spelling("forward"));
+    mode = l.kind === "http" || f.kind === "http" ? "http" : "socket";
   }
-  const rulePaths = (parsed.values as { rules?: string[] }).rules;
-  if (rulePaths?.length) {
-    try {
-      const loaded = loadRuleFiles(rulePaths, { skipUnsupported: v["skip-unsupported"] === true, includeDeprecated: v["include-deprecated"] === true });
-      for (const e of loaded.skipped) process.stderr.write(`podprobe: skipped ${e.message}\n`);
-      for (const w of loaded.warnings) process.stderr.write(`podprobe: ${w}\n`);
-      opts.rules = loaded.rules;
-    } catch (e) {
-      if (e instanceof RuleFileError) throw new OptionError("--rules", e.file, e.message.slice(e.file.length + 2));
-      throw new OptionError("--rules", rulePaths.join(" "), (e as Error).message);
+  for (const k of Object.keys(opts)) {
+    const only = ONLY[k];
+    if (only && !only.includes(mode)) {
+      const where = only.map((m) => MODE_NAMES[m]).join(", ");
+      throw new OptionError(spelling(k), opts[k], `does not apply to ${MODE_NAMES[mode]} (it is for ${where})${WHY[k] ? `: ${WHY[k]}` : ""}`);
     }
-  } else if (v["skip-unsupported"]) throw new UsageError("--skip-unsupported goes with --rules");
-  else if (v["include-deprecated"]) throw new UsageError("--include-deprecated goes with --rules");
-  return { command, opts, spelling, serveOpts, stats: v.stats === true, help: v.help === true, version: v.version === true };
+  }
+  if (host.skipUnsupported && !host.rules) throw new UsageError(`${spelling("skipUnsupported")} goes with --rules`);
+  if (host.includeDeprecated && !host.rules) throw new UsageError(`${spelling("includeDeprecated")} goes with --rules`);
+  if (host.rules) engine.rules = loadRules(host.rules as string[], { skipUnsupported: host.skipUnsupported === true, includeDeprecated: host.includeDeprecated === true }, spelling("rules"));
+  const files = command === "filter" || command === "key" ? (rest.length ? rest : ["-"]) : [];
+  // `podprobe serv`: a mistyped command, not a missing file
+  const typo = command === "filter" ? files.find((f) => /^[a-z][a-z-]*$/.test(f) && !existsSync(f)) : undefined;
+  if (typo) throw new UsageError(`unknown command ${typo} (and no file of that name)`);
+  return { command, mode, files, engine: engine as Parsed["engine"], host: host as HostOptions, spelling };
 }
 
-async function pump(c: Correlator, mode: "tag" | "key", progress: boolean): Promise<void> {
-  const out = process.stdout;
-  let failed: Error | undefined;
-  out.on("error", (e) => (failed = e));
-  const write = async (b: Uint8Array) => {
-    if (failed) throw failed;
-    if (b.length > 0 && !out.write(b)) await Promise.race([once(out, "drain"), once(out, "error")]);
+function loadRules(paths: string[], how: { skipUnsupported: boolean; includeDeprecated: boolean }, name: string): SequenceRule[] {
+  try {
+    const loaded = loadRuleFiles(paths, how);
+    for (const e of loaded.skipped) process.stderr.write(`podprobe: skipped ${e.message}\n`);
+    for (const w of loaded.warnings) process.stderr.write(`podprobe: ${w}\n`);
+    return loaded.rules;
+  } catch (e) {
+    if (e instanceof RuleFileError) throw new OptionError(name, e.file, e.message.slice(e.file.length + 2));
+    throw new OptionError(name, paths.join(" "), (e as Error).message.split("\n")[0]);
+  }
+}
+
+/** An input or output failure: exit 1. */
+class IoError extends Error {}
+
+/** Every input file must be readable before the first record is written. */
+function checkInputs(files: string[]): void {
+  for (const f of files) {
+    if (f === "-") continue;
+    let st;
+    try {
+      st = statSync(f);
+    } catch (e) {
+      throw new IoError(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (st.isDirectory()) throw new IoError(`cannot read ${f}: it is a directory`);
+  }
+}
+
+const STOP = Symbol("stop");
+
+/**
+ * stdin: a file read in 1 MiB chunks (one engine call per read keeps per-call costs small); a pipe, socket or
+ * terminal through Node's non-blocking stream (a blocking read of a pipe in the thread pool would keep the
+ * process from exiting after a signal, and a pipe holds 64 KiB at a time anyway).
+ */
+function stdin(): Readable {
+  let file = false;
+  try {
+    file = fstatSync(0).isFile();
+  } catch {
+    // no stdin: the stream reports it
+  }
+  return file ? createReadStream("", { fd: 0, highWaterMark: 1 << 20 }) : process.stdin;
+}
+
+/**
+ * Runs the files (or stdin) through c to stdout until the end, a signal or a closed stdout. Returns true when
+ * it stopped early (a read may still be pending: the caller exits explicitly).
+ */
+async function pump(c: Correlator, mode: "tag" | "key", files: string[], progress: boolean, signals: Signals): Promise<boolean> {
+  const out = new Output(process.stdout);
+  let input: Readable | undefined;
+  let stopped = false;
+  // a pending read is not waited for after a stop. (Each read gets its own promise: racing every read against
+  // one long-lived "stopped" promise would pile a reaction, and the chunk it resolved with, onto that promise.)
+  let wake: () => void = () => {};
+  const stop = () => {
+    stopped = true;
+    wake();
   };
+  const offSignal = signals.on(stop);
+  out.onClosed(stop);
   let bytes = 0;
   let last = 0;
   const show = (final: boolean) => {
@@ -141,39 +259,68 @@ async function pump(c: Correlator, mode: "tag" | "key", progress: boolean): Prom
     process.stderr.write(`\rpodprobe: ${s.records_in} records, ${(bytes / 1e6).toFixed(1)} MB, ${s.matches} sequences, ${s.invalid} invalid${final ? "\n" : ""}`);
   };
   // with hold_ms, held records leave when their hold expires even if no input arrives
-  const timer = c.options.holdMs > 0 && mode === "tag" ? setInterval(() => void write(c.advance(Date.now())).catch(() => {}), Math.max(10, Math.min(250, c.options.holdMs / 2))) : undefined;
+  const timer = c.options.holdMs > 0 && mode === "tag" ? setInterval(() => void out.write(c.advance(Date.now())), Math.max(10, Math.min(250, c.options.holdMs / 2))) : undefined;
   try {
-    // 1 MiB reads: one engine call per read keeps per-call costs small
-    const input = createReadStream("", { fd: 0, highWaterMark: 1 << 20 });
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      await write(mode === "tag" ? c.write(chunk) : c.keys(chunk));
-      if (progress && Date.now() - last > 250) {
-        last = Date.now();
-        show(false);
+    for (const file of files) {
+      if (stopped) break;
+      // 1 MiB reads: one engine call per read keeps per-call costs small
+      input = file === "-" ? stdin() : createReadStream(file, { highWaterMark: 1 << 20 });
+      const chunks = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          const next = await new Promise<IteratorResult<Buffer> | typeof STOP>((resolve, reject) => {
+            wake = () => resolve(STOP);
+            if (stopped) resolve(STOP);
+            chunks.next().then(resolve, reject);
+          });
+          if (next === STOP || next.done) break;
+          const chunk = next.value;
+          bytes += chunk.length;
+          await out.write(mode === "tag" ? c.write(chunk) : c.keys(chunk));
+          if (progress && Date.now() - last > 250) {
+            last = Date.now();
+            show(false);
+          }
+          if (stopped) break;
+        }
+      } catch (e) {
+        if (!stopped) throw new IoError(`cannot read ${file === "-" ? "stdin" : file}: ${(e as Error).message}`);
       }
     }
-    await write(mode === "tag" ? c.end() : c.keys(new Uint8Array(0), true));
+    if (timer) clearInterval(timer);
+    // the end of the input, or a signal: the last partial line and every held record still leave
+    await out.write(mode === "tag" ? c.end() : c.keys(new Uint8Array(0), true));
+    await out.flushed();
   } finally {
     if (timer) clearInterval(timer);
+    offSignal();
   }
   if (progress) show(true);
-  if (failed) throw failed;
-  if (!out.writableNeedDrain) return;
-  await once(out, "drain");
+  if (out.failed) throw new IoError(`cannot write: ${out.failed.message}`);
+  if (stopped) input?.destroy();
+  return stopped;
+}
+
+/** For commands that print and end (help, demo, …): a reader that goes away ends them quietly too. */
+function quietOnClosedStdout(): void {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "rules") return runRulesCommand(argv.slice(1));
-  let args;
+  let args: Parsed;
   try {
     args = parse(argv);
   } catch (e) {
-    process.stderr.write(`podprobe: ${(e as Error).message}\n${e instanceof UsageError ? USAGE + "\n" : ""}`);
+    const usage = e instanceof UsageError ? `${argv.includes("serve") ? SERVE_USAGE : USAGE}\n` : "";
+    process.stderr.write(`podprobe: ${(e as Error).message}\n${usage}`);
     return 2;
   }
+  if (args.help || args.version || (args.command !== "filter" && args.command !== "key")) quietOnClosedStdout();
   if (args.help) {
-    process.stdout.write(USAGE + "\n");
+    process.stdout.write(args.help + "\n");
     return 0;
   }
   if (args.version) {
@@ -181,49 +328,79 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`podprobe ${pkg.version}\n`);
     return 0;
   }
-  if (args.serveOpts) return runServe(args.serveOpts, args.opts as CorrelatorOptions, args.spelling, args.stats);
-  let c: Correlator;
+  if (args.command === "build-fluent-bit") return runBuild(args);
+  preferOptimizedWasm();
+  const signals = new Signals().install();
   try {
-    if (args.command === "demo") return runDemo(args.opts as CorrelatorOptions);
-    c = createCorrelator(args.opts as CorrelatorOptions, args.spelling);
-  } catch (e) {
-    if (e instanceof OptionError) {
-      process.stderr.write(`podprobe: ${e.message}\n`);
-      return 2;
+    if (args.command === "serve") return await runServe(args, signals);
+    let c: Correlator;
+    try {
+      if (args.command === "demo") return runDemo(args.engine);
+      checkInputs(args.files);
+      c = createCorrelator(args.engine, args.spelling);
+    } catch (e) {
+      if (e instanceof OptionError) {
+        process.stderr.write(`podprobe: ${e.message}\n`);
+        return 2;
+      }
+      if (e instanceof IoError) {
+        process.stderr.write(`podprobe: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
     }
-    throw e;
-  }
-  try {
-    await pump(c, args.command === "key" ? "key" : "tag", process.stderr.isTTY === true);
-  } catch (e) {
-    process.stderr.write(`podprobe: ${(e as Error).message}\n`);
-    return 1;
+    let code = 0;
+    let early = false;
+    try {
+      early = await pump(c, args.command === "key" ? "key" : "tag", args.files, process.stderr.isTTY === true, signals);
+    } catch (e) {
+      process.stderr.write(`podprobe: ${(e as Error).message}\n`);
+      code = 1;
+      early = true;
+    } finally {
+      if (args.host.stats) process.stderr.write(JSON.stringify(c.stats()) + "\n");
+    }
+    // stopped by a signal or a closed stdout: nothing still open (stdin) may keep the process alive
+    if (early) setTimeout(() => process.exit(code), 50).unref();
+    return code;
   } finally {
-    if (args.stats) process.stderr.write(JSON.stringify(c.stats()) + "\n");
+    signals.uninstall();
   }
-  return 0;
+}
+
+function runBuild(args: Parsed): number {
+  try {
+    const { rules, ...options } = args.engine;
+    const out = args.host.out ?? "podprobe-fluent-bit.wasm";
+    const r = buildFluentBitModule(options as Record<string, unknown>, rules, out, args.spelling);
+    process.stdout.write(`podprobe: wrote ${out} (${r.bytes} bytes) with ${r.rules.join(", ")}\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`podprobe build-fluent-bit: ${(e as Error).message.split("\n")[0]}\n`);
+    return e instanceof OptionError ? 2 : 1;
+  }
 }
 
 /** Runs the sidecar until SIGTERM or SIGINT: then stops accepting, flushes held records and exits 0. */
-async function runServe(s: ServeOptions, opts: CorrelatorOptions, spelling: (k: string) => string, stats: boolean): Promise<number> {
+async function runServe(args: Parsed, signals: Signals): Promise<number> {
+  const { listen, forward, metrics, maxInflightBytes, retryTimeoutMs } = args.host;
+  const fail = (e: unknown) => {
+    process.stderr.write(`podprobe serve: ${(e as Error).message}\n`);
+    const code = e instanceof OptionError || e instanceof AddressError ? 2 : 1;
+    // nothing opened may keep the process alive after a failed start-up
+    setTimeout(() => process.exit(code), 100).unref();
+    return code;
+  };
   let running;
   try {
-    running = await serve({ ...s, log: (l) => process.stderr.write(l + "\n") }, opts, spelling);
+    running = await serve({ listen: listen!, forward: forward!, metrics, maxInflightBytes, retryTimeoutMs, log: (l) => process.stderr.write(l + "\n") }, args.engine, args.spelling);
   } catch (e) {
-    if (e instanceof OptionError || e instanceof AddressError) {
-      process.stderr.write(`podprobe: ${e.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`podprobe: ${(e as Error).message}\n`);
-    return 1;
+    return fail(e); // OptionError, AddressError: 2; StartupError (I/O) and anything else: 1
   }
-  const signal = await new Promise<string>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
+  const signal = await signals.next();
   process.stderr.write(`podprobe serve: ${signal}: flushing\n`);
   const ok = await running.shutdown(10_000);
-  if (stats) process.stderr.write(JSON.stringify(running.correlator.stats()) + "\n");
+  if (args.host.stats) process.stderr.write(JSON.stringify(running.correlator.stats()) + "\n");
   if (!ok) process.stderr.write("podprobe serve: downstream did not take everything before the timeout\n");
   // anything still open (a client that never closed) must not keep the process alive after the flush
   setTimeout(() => process.exit(ok ? 0 : 1), 200).unref();

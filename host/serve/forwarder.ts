@@ -54,12 +54,14 @@ export class Forwarder extends EventEmitter {
       this.pump();
     });
     s.on("drain", () => this.pump());
-    s.on("error", () => {});
+    let error: NodeJS.ErrnoException | undefined;
+    s.on("error", (e) => (error = e));
     s.on("close", () => {
       const was = this.connected;
       this.connected = false;
       this.socket = undefined;
       if (was) this.emit("disconnected");
+      else if (!this.closing) this.emit("unreachable", error?.code ?? error?.message ?? "closed");
       if (this.closing) return;
       this.reconnects++;
       this.timer = setTimeout(() => this.connect(), this.backoff);
@@ -89,14 +91,17 @@ export class Forwarder extends EventEmitter {
     if (this.queue.length === 0 && s.writableLength === 0) this.emit("idle");
   }
 
-  /** Resolves once everything queued was handed to the connection (or timeoutMs passed). */
+  /**
+   * Resolves once everything queued was handed to the connection (or timeoutMs passed); at once when nothing
+   * is queued, connected or not.
+   */
   async flush(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.queue.length === 0 && this.connected && (this.socket?.writableLength ?? 0) === 0) return true;
+    for (;;) {
+      if (this.queue.length === 0 && (!this.connected || (this.socket?.writableLength ?? 0) === 0)) return true;
+      if (Date.now() >= deadline) return false;
       await new Promise((r) => setTimeout(r, 10));
     }
-    return false;
   }
 
   close(): void {

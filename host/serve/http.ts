@@ -3,9 +3,12 @@
 // downstream. With acknowledgements on both sides, a batch is acknowledged upstream only once downstream has
 // it. While downstream is down the request is retried with backoff; if it stays down past retry_timeout the
 // upstream gets 503 and Vector retries the batch. Bytes in flight are capped: beyond the cap, 503 at once.
+// Bodies are decoded (decode.ts) as they arrive and counted against the same cap: a body that decodes to more
+// than the cap gets 413, a corrupt one 400, an encoding podprobe cannot decode 415.
 
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { gunzipSync } from "node:zlib";
+import { createDecoder, ENCODINGS } from "./decode.js";
+import { listenOn } from "./startup.js";
 import type { Correlator } from "../correlator.js";
 import type { Address } from "./address.js";
 
@@ -15,12 +18,25 @@ export interface HttpModeOptions {
   retryTimeoutMs: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Called when downstream starts failing (with why) and when it answers again (undefined). */
+  downstream?: (failing: string | undefined) => void;
 }
 
 export interface HttpMode {
   server: Server;
-  stats: { batches: number; retries: number; rejected_busy: number; downstream_failures: number; inflight_bytes: number };
+  stats: HttpStats;
   shutdown(timeoutMs: number): Promise<boolean>;
+}
+
+export interface HttpStats {
+  batches: number;
+  retries: number;
+  rejected_busy: number;
+  rejected_too_large: number;
+  rejected_corrupt: number;
+  rejected_encoding: number;
+  downstream_failures: number;
+  inflight_bytes: number;
 }
 
 type Forwarded = { status: number } | { error: string };
@@ -45,28 +61,76 @@ function post(url: URL, body: Buffer): Promise<Forwarded> {
 /** Retries that may succeed later: no answer, 408, 429 and 5xx. Other 4xx are final. */
 const retriable = (r: Forwarded) => "error" in r || r.status === 408 || r.status === 429 || r.status >= 500;
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-large" | "aborted"> {
+type Body = { body: Buffer } | { status: 400 | 413 | 415 | 503; message: string; headers?: Record<string, string> } | "aborted";
+
+/**
+ * Reads and decodes a request body. Decoded bytes are reserved in `inflight` as they arrive (the caller
+ * releases body.length when done): beyond `maxInflight` for this body alone, 413; beyond it with the other
+ * requests' bytes, 503. The raw (compressed) body is capped by `maxRaw`.
+ */
+function readBody(req: IncomingMessage, maxRaw: number, maxInflight: number, inflight: { inflight_bytes: number }): Promise<Body> {
   return new Promise((resolve) => {
     const parts: Buffer[] = [];
-    let n = 0;
-    req.on("data", (b: Buffer) => {
-      n += b.length;
-      if (n > limit) {
-        resolve("too-large");
-        req.destroy();
-        return;
+    let raw = 0;
+    let decoded = 0;
+    let settled = false;
+    const finish = (b: Body) => {
+      if (settled) return;
+      settled = true;
+      if (b === "aborted" || !("body" in b)) {
+        inflight.inflight_bytes -= decoded;
+        decoder !== undefined && typeof decoder !== "string" && decoder.destroy();
+        // the rest of the upload is read and dropped, so that the client sees the answer, not a reset
+        req.resume();
       }
-      parts.push(b);
+      resolve(b);
+    };
+    const decoder = createDecoder(
+      req.headers["content-encoding"],
+      {
+        data(b) {
+          if (settled) return;
+          decoded += b.length;
+          inflight.inflight_bytes += b.length;
+          if (decoded > maxInflight) return finish({ status: 413, message: `the body decodes to more than ${maxInflight} bytes (max_inflight_bytes)` });
+          if (inflight.inflight_bytes > maxInflight) return finish({ status: 503, message: "too many bytes in flight" });
+          parts.push(b);
+        },
+        end: () => finish({ body: parts.length === 1 ? parts[0] : Buffer.concat(parts) }),
+        error: (message, status) => finish({ status, message }),
+      },
+      maxInflight,
+    );
+    if (typeof decoder === "string") {
+      finish({ status: 415, message: `Content-Encoding ${JSON.stringify(decoder)} is not supported (${ENCODINGS.join(", ")} are)`, headers: { "accept-encoding": ENCODINGS.join(", ") } });
+      return;
+    }
+    req.on("data", (b: Buffer) => {
+      if (settled) return;
+      raw += b.length;
+      if (raw > maxRaw) return finish({ status: 413, message: `the body is larger than ${maxRaw} bytes` });
+      decoder.write(b);
     });
-    req.on("end", () => resolve(Buffer.concat(parts)));
+    req.on("end", () => {
+      if (!settled) decoder.end();
+    });
     // a client that goes away mid-upload: nothing was processed, nothing to answer
-    req.on("close", () => resolve("aborted"));
-    req.on("error", () => resolve("aborted"));
+    req.on("close", () => {
+      if (!req.complete) finish("aborted");
+    });
+    req.on("error", () => finish("aborted"));
   });
 }
 
-export function startHttpMode(c: Correlator, listen: Extract<Address, { kind: "http" | "tcp" }>, forward: Extract<Address, { kind: "http" }>, opts: HttpModeOptions): Promise<HttpMode> {
-  const stats = { batches: 0, retries: 0, rejected_busy: 0, downstream_failures: 0, inflight_bytes: 0 };
+export async function startHttpMode(c: Correlator, listen: Extract<Address, { kind: "http" | "tcp" }>, forward: Extract<Address, { kind: "http" }>, opts: HttpModeOptions, option = "--listen"): Promise<HttpMode> {
+  const stats: HttpStats = { batches: 0, retries: 0, rejected_busy: 0, rejected_too_large: 0, rejected_corrupt: 0, rejected_encoding: 0, downstream_failures: 0, inflight_bytes: 0 };
+  let failing: string | undefined;
+  const downstreamState = (why: string | undefined) => {
+    if (why === failing) return;
+    const was = failing;
+    failing = why;
+    if ((was === undefined) !== (why === undefined)) opts.downstream?.(why);
+  };
   let stopping = false;
   const active = new Set<Promise<void>>();
 
@@ -75,6 +139,7 @@ export function startHttpMode(c: Correlator, listen: Extract<Address, { kind: "h
     let backoff = opts.minBackoffMs ?? 50;
     for (;;) {
       const r = await post(forward.url, body);
+      downstreamState("error" in r ? r.error : r.status >= 500 ? `answered ${r.status}` : undefined);
       if (!retriable(r) || Date.now() + backoff > deadline) return r;
       stats.retries++;
       await new Promise((res) => setTimeout(res, backoff));
@@ -92,21 +157,32 @@ export function startHttpMode(c: Correlator, listen: Extract<Address, { kind: "h
       return;
     }
     const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > opts.maxBodyBytes) {
+      // it can never fit: final (413), not "try again" (503)
+      stats.rejected_too_large++;
+      res.writeHead(413, { connection: "close" }).end(`podprobe: the body is larger than ${opts.maxBodyBytes} bytes (max_inflight_bytes)\n`);
+      req.resume();
+      return;
+    }
     if (stats.inflight_bytes + declared > opts.maxInflightBytes) {
       stats.rejected_busy++;
       res.writeHead(503, { "retry-after": "1" }).end("podprobe: too many bytes in flight\n");
       req.resume();
       return;
     }
-    const raw = await readBody(req, opts.maxBodyBytes);
-    if (raw === "aborted") return;
-    if (raw === "too-large") {
-      res.writeHead(413).end();
+    const read = await readBody(req, opts.maxBodyBytes, opts.maxInflightBytes, stats);
+    if (read === "aborted") return;
+    if (!("body" in read)) {
+      if (read.status === 503) stats.rejected_busy++;
+      else if (read.status === 413) stats.rejected_too_large++;
+      else if (read.status === 415) stats.rejected_encoding++;
+      else stats.rejected_corrupt++;
+      const headers: Record<string, string> = { connection: "close", ...read.headers };
+      if (read.status === 503) headers["retry-after"] = "1";
+      res.writeHead(read.status, headers).end(`podprobe: ${read.message}\n`);
       return;
     }
-    let body = raw;
-    if (req.headers["content-encoding"] === "gzip") body = gunzipSync(raw);
-    stats.inflight_bytes += body.length;
+    const body = read.body;
     try {
       // a batch is whole lines; one without a final newline still ends its last record
       const lines = body.length && body[body.length - 1] !== 10 ? Buffer.concat([body, Buffer.of(10)]) : body;
@@ -149,8 +225,6 @@ export function startHttpMode(c: Correlator, listen: Extract<Address, { kind: "h
     return ok;
   };
 
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(listen.port, listen.host, () => resolve({ server, stats, shutdown }));
-  });
+  await listenOn(server, listen, option);
+  return { server, stats, shutdown };
 }

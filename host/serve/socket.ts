@@ -4,11 +4,11 @@
 // make the other's records late). When the way downstream backs up, every input is paused until it drains.
 
 import { createServer, type Server, type Socket } from "node:net";
-import { unlinkSync, existsSync } from "node:fs";
 import type { Correlator } from "../correlator.js";
 import type { Address } from "./address.js";
 import { Forwarder } from "./forwarder.js";
 import { LineSplitter } from "./lines.js";
+import { listenOn } from "./startup.js";
 
 export interface SocketMode {
   server: Server;
@@ -18,15 +18,19 @@ export interface SocketMode {
   shutdown(timeoutMs: number): Promise<boolean>;
 }
 
-export function startSocketMode(c: Correlator, listen: Extract<Address, { kind: "tcp" | "unix" }>, forward: Extract<Address, { kind: "tcp" | "unix" }>, maxQueueBytes: number): Promise<SocketMode> {
+/** Listens first (a failure leaves nothing open), then starts the way downstream. */
+export async function startSocketMode(c: Correlator, listen: Extract<Address, { kind: "tcp" | "unix" }>, forward: Extract<Address, { kind: "tcp" | "unix" }>, maxQueueBytes: number, option = "--listen", onForwarder?: (f: Forwarder) => void): Promise<SocketMode> {
+  const server = createServer();
+  await listenOn(server, listen, option);
   const forwarder = new Forwarder(forward, { maxQueueBytes });
+  onForwarder?.(forwarder);
   // each open connection and what to do when it ends (its last partial line still goes through)
   const connections = new Map<Socket, () => void>();
   const pauseAll = () => connections.forEach((_, s) => s.pause());
   forwarder.on("drained", () => connections.forEach((_, s) => s.resume()));
 
   let connectionCount = 0;
-  const server = createServer((sock) => {
+  server.on("connection", (sock) => {
     const lines = new LineSplitter();
     const source = `connection-${++connectionCount}`;
     sock.on("data", (chunk: Buffer) => {
@@ -66,12 +70,5 @@ export function startSocketMode(c: Correlator, listen: Extract<Address, { kind: 
     return ok;
   };
 
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    const ready = () => resolve({ server, forwarder, connections, shutdown });
-    if (listen.kind === "unix") {
-      if (existsSync(listen.path)) unlinkSync(listen.path);
-      server.listen(listen.path, ready);
-    } else server.listen(listen.port, listen.host, ready);
-  });
+  return { server, forwarder, connections, shutdown };
 }
