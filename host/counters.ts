@@ -20,6 +20,9 @@ export const COUNTER_NAMES = [
   "keys_overflow",
   "summaries_lost",
   "held_early",
+  "sources_active",
+  "sources_dropped",
+  "embedded_invalid",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];
