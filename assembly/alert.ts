@@ -6,7 +6,7 @@
 
 import { Buf } from "./buf";
 import { strPtr, strLen, tagName } from "./program";
-import { ruleId, ruleName, ruleSeverity, ruleRisk, ruleThreat, rulePartCount, partKind, partA, partB, PART_LITERAL, PART_KEY, PART_SPAN_MS, PART_FIELD, PART_POD } from "./rules";
+import { ruleId, ruleName, ruleSeverity, ruleRisk, ruleThreat, rulePartCount, partKind, partA, partB, STAGES, PART_LITERAL, PART_KEY, PART_SPAN_MS, PART_FIELD, PART_POD } from "./rules";
 import { sumJson, sumValueOff, sumValueLen, SUM_HDR } from "./summary";
 import { opt, O_REDACT_OFF } from "./options";
 import { elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./elements";
@@ -239,7 +239,7 @@ function messageValue(b: Buf, p: usize, n: usize, redact: bool): void {
 }
 
 /** The summaries of the events of the alert being written: stage i at chain + 8i (pointer u32, length u32). */
-export const chain: usize = heap.alloc(8 * 4);
+export const chain: usize = heap.alloc(8 * <usize>STAGES);
 
 @inline export function setChain(i: i32, p: usize, n: usize): void {
   store<u32>(chain + (<usize>i << 3), <u32>p);

@@ -18,11 +18,14 @@ export const C_KEYS_ACTIVE: i32 = 13;
 export const C_KEYS_EVICTED: i32 = 14;
 export const C_RING_OVERWRITES: i32 = 15;
 export const C_STATE_BYTES: i32 = 16;
-export const C_KEYS_OVERFLOW: i32 = 17; // array keys past the 4th
+export const C_KEYS_OVERFLOW: i32 = 17; // key combinations of a record past max_keys_per_record
 export const C_SUMMARIES_LOST: i32 = 18; // partner summary overwritten in the arena before it was needed
 export const C_HELD_EARLY: i32 = 19; // held records released before hold_ms because the hold arena was full
-export const C_ARGS_TRUNCATED: i32 = 20; // sensor records whose arguments the sensor marked as truncated
-export const COUNTER_COUNT: i32 = 21;
+export const C_SOURCES_ACTIVE: i32 = 20; // sources holding the watermark (sent a candidate within source_idle_ms)
+export const C_SOURCES_DROPPED: i32 = 21; // sources forgotten at max_sources
+export const C_EMBEDDED_INVALID: i32 = 22; // a log line's embedded record that is no valid JSON object (e.g. truncated)
+export const C_ARGS_TRUNCATED: i32 = 23; // sensor records whose arguments the sensor marked as truncated
+export const COUNTER_COUNT: i32 = 24;
 
 export const counters: usize = heap.alloc(<usize>COUNTER_COUNT << 3);
 memory.fill(counters, 0, <usize>COUNTER_COUNT << 3);

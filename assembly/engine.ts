@@ -1,14 +1,17 @@
 // Engine set-up and the batch loop shared by both builds: init reads the options and the rule program and
 // sizes every table from them; processBatch frames NDJSON in linear memory and runs each record through.
 
-import { opt, O_MAX_KEYS, O_RING_CAPACITY, O_MAX_STATE_BYTES, O_LATENESS_MS, O_MAX_FUTURE_MS, O_SKEW_MS, O_HOLD_MS, O_KEY_MODE, O_ALERTS, O_MAX_RECORD_BYTES, O_MAX_SUMMARY_BYTES } from "./options";
+import { opt, O_MAX_KEYS, O_RING_CAPACITY, O_MAX_STATE_BYTES, O_LATENESS_MS, O_MAX_FUTURE_MS, O_SKEW_MS, O_HOLD_MS, O_KEY_MODE, O_ALERTS, O_MAX_RECORD_BYTES, O_MAX_SUMMARY_BYTES, O_SOURCE_IDLE_MS, O_MAX_SOURCES, O_MAX_KEYS_PER_RECORD } from "./options";
 import { loadTables } from "./program";
-import { loadRules, ruleCount, ruleMaxspan, ruleStages } from "./rules";
-import { initState, fixedStateBytes, keysActive, keyBytes, indexBytes, lruLast, lruPrev, expireKey, expireChain, freeKey, keyRule, NIL } from "./state";
+import { loadRules, ruleCount, ruleStages } from "./rules";
+import { initState, fixedStateBytes, sweepKeys, keyStateBytes, keysActive } from "./state";
+import { initSources, sourceTableBytes, sourceBytes, setTransport } from "./sources";
+import { configureKeys } from "./keys";
+import { initEmbedded } from "./embedded";
 import { initArena, arenaUsed } from "./summary";
 import { initHold, releaseDue, holdBytesUsed } from "./hold";
 import { configureRecords, processRecord, recordKey } from "./record";
-import { out, watermark } from "./sequence";
+import { out } from "./sequence";
 import * as seq from "./sequence";
 import { nextNewline } from "./strings";
 import { setCounter, C_STATE_BYTES, C_KEYS_ACTIVE } from "./counters";
@@ -18,20 +21,27 @@ export const E_PROGRAM = 1; // the rule program is malformed
 export const E_RULES = 2; // the rules section is malformed
 export const E_STATE_BYTES = 3; // max_state_bytes cannot hold the tables these options need
 export const E_TWICE = 4;
-export const E_RING_FOR_STAGES = 5; // a 3-4 stage rule keeps its partials in the 2 × ring_capacity entries of a key
 
 // @ts-ignore: decorator
 @inline const MIN_ARENA: f64 = 65536;
 // @ts-ignore: decorator
 @inline const HOLD_SHARE: f64 = 8; // hold_ms > 0: an eighth of max_state_bytes holds records
 // @ts-ignore: decorator
-@inline const SWEEP_KEYS: i32 = 64; // keys examined for expiry per batch
+@inline const SWEEP_KEYS: i32 = 64; // keys examined for reclaiming per batch
 
 let ready = false;
 
-/** Bytes needed beyond the summary arena for these options (host validation uses this). */
-export function requiredStateBytes(keys: f64, ring: f64, maxSummary: f64, holdMs: f64): f64 {
-  const fixed = fixedStateBytes(<u32>keys, <u32>ring);
+/** Key slots, stage buffers and the source table for these options (the summary arena gets the rest). */
+function tableBytes(keys: f64, ring: f64, maxStages: f64, sources: f64): f64 {
+  return fixedStateBytes(<u32>keys, <u32>ring, <u32>maxStages) + sourceTableBytes(<u32>sources);
+}
+
+/**
+ * Bytes needed beyond the summary arena for these options (host validation uses this); maxStages: the most stages
+ * of any loaded sequence rule (at least 2).
+ */
+export function requiredStateBytes(keys: f64, ring: f64, maxSummary: f64, holdMs: f64, maxStages: f64, sources: f64): f64 {
+  const fixed = tableBytes(keys, ring, maxStages, sources);
   const arena = Math.max(MIN_ARENA, maxSummary * 16);
   return holdMs > 0 ? (fixed + arena) * HOLD_SHARE / (HOLD_SHARE - 1) : fixed + arena;
 }
@@ -45,39 +55,32 @@ export function init(program: usize, programLen: usize): i32 {
   const budget = opt(O_MAX_STATE_BYTES);
   const maxSummary = opt(O_MAX_SUMMARY_BYTES);
   const hold = opt(O_HOLD_MS);
-  if (requiredStateBytes(<f64>keys, <f64>ring, maxSummary, hold) > budget) return E_STATE_BYTES;
-  for (let r = 0; r < ruleCount; r++) if (<u32>ruleStages(r) > 2 * ring) return E_RING_FOR_STAGES;
-  initState(keys, ring);
+  const sources = <u32>opt(O_MAX_SOURCES);
+  let maxStages = 2;
+  for (let r = 0; r < ruleCount; r++) maxStages = max(maxStages, ruleStages(r));
+  if (requiredStateBytes(<f64>keys, <f64>ring, maxSummary, hold, <f64>maxStages, <f64>sources) > budget) return E_STATE_BYTES;
+  const skewNs = <i64>(opt(O_SKEW_MS) * 1e6);
+  initState(keys, ring, <u32>maxStages, skewNs);
+  initSources(sources, opt(O_SOURCE_IDLE_MS), <i64>(opt(O_LATENESS_MS) * 1e6), <i64>(opt(O_MAX_FUTURE_MS) * 1e6));
   const holdBytes = hold > 0 ? Math.floor(budget / HOLD_SHARE) : 0;
   initHold(<usize>holdBytes);
-  initArena(<usize>(budget - holdBytes - fixedStateBytes(keys, ring)), <usize>maxSummary);
-  seq.latenessNs = <i64>(opt(O_LATENESS_MS) * 1e6);
-  seq.maxFutureNs = <i64>(opt(O_MAX_FUTURE_MS) * 1e6);
-  seq.skewNs = <i64>(opt(O_SKEW_MS) * 1e6);
+  initArena(<usize>(budget - holdBytes - tableBytes(<f64>keys, <f64>ring, <f64>maxStages, <f64>sources)), <usize>maxSummary);
+  initEmbedded(<usize>opt(O_MAX_RECORD_BYTES));
   seq.holdMs = hold;
   seq.alertsOn = opt(O_ALERTS) != 0;
-  configureRecords(<usize>opt(O_MAX_RECORD_BYTES), opt(O_KEY_MODE) == 1);
+  configureRecords(<usize>opt(O_MAX_RECORD_BYTES));
+  configureKeys(<i32>opt(O_MAX_KEYS_PER_RECORD), opt(O_KEY_MODE) == 1);
   ready = true;
   return E_OK;
 }
 
-/** Expires state of the least recently used keys; frees keys left empty. Bounded work per call. */
+/** Reclaims keys the watermark has passed, from the least recently used end, once the pool fills up. */
 export function sweep(): void {
-  const wm = watermark();
-  if (wm == i64.MIN_VALUE) return;
-  let k = lruLast();
-  for (let i = 0; i < SWEEP_KEYS && k != NIL; i++) {
-    const prev = lruPrev(k);
-    const r = keyRule(k);
-    const span = ruleMaxspan(r);
-    const empty = ruleStages(r) > 2 ? expireChain(k, wm - span) : expireKey(k, wm - span, wm - seq.skewNs);
-    if (empty) freeKey(k);
-    k = prev;
-  }
+  sweepKeys(SWEEP_KEYS);
 }
 
 export function refreshCounters(): void {
-  const used = <u64>indexBytes + <u64>keysActive * <u64>keyBytes + arenaUsed() + holdBytesUsed;
+  const used = keyStateBytes() + <u64>sourceBytes + arenaUsed() + holdBytesUsed;
   setCounter(C_STATE_BYTES, used);
   setCounter(C_KEYS_ACTIVE, <u64>keysActive);
 }
@@ -107,9 +110,10 @@ export function processBatch(p: usize, n: usize, now: f64, keyMode: bool): usize
  * NUL-terminated string in `out`, which stays valid until the next call. Never empty.
  */
 let calls: u32 = 0;
-export function processOne(p: usize, n: usize, now: f64): usize {
+export function processOne(p: usize, n: usize, now: f64, tag: usize, tagLen: usize): usize {
   out.reset();
   seq.nowMs = now;
+  setTransport(tag, tagLen); // the record's source is its tag (hashed only if it is a candidate)
   if (n == 0) out.ascii("{}");
   else if (!ready) out.bytes(p, n); // never happens with a program the build checked; still: pass it through
   else processRecord(p, n, false);

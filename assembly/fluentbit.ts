@@ -27,8 +27,9 @@ export function free(ptr: usize): void {
 
 /** (tag, tag_len, time_sec, time_nsec, record, record_len) -> NUL-terminated JSON record. */
 export function podprobe_filter(tag: usize, tagLen: u32, timeSec: u32, timeNsec: u32, record: usize, recordLen: u32): usize {
-  // the record's time from Fluent Bit is the shipper's clock: it bounds the watermark (max_future_ms)
-  return processOne(record, <usize>recordLen, <f64>timeSec * 1000 + <f64>timeNsec / 1e6);
+  // the record's time from Fluent Bit is the shipper's clock: it bounds the watermark (max_future_ms); the tag
+  // names the record's source (per-source watermarks)
+  return processOne(record, <usize>recordLen, <f64>timeSec * 1000 + <f64>timeNsec / 1e6, tag, <usize>tagLen);
 }
 
 /** For tests and diagnostics: the counter block (assembly/counters.ts order). */

@@ -6,8 +6,10 @@ import { counters, COUNTER_COUNT, addTo, C_RECORDS_IN, C_RECORDS_OUT, C_OVERSIZE
 import { init as engineInit, processBatch, flushHeld, requiredStateBytes, refreshCounters } from "./engine";
 import { out } from "./sequence";
 import { Buf } from "./buf";
+import { setTransport } from "./sources";
 
 const input = new Buf(1 << 20);
+const source = new Buf(64);
 
 export function alloc(n: usize): usize {
   return heap.alloc(n);
@@ -29,8 +31,8 @@ export function counters_count(): i32 {
   return COUNTER_COUNT;
 }
 
-export function required_state_bytes(keys: f64, ring: f64, maxSummary: f64, holdMs: f64): f64 {
-  return requiredStateBytes(keys, ring, maxSummary, holdMs);
+export function required_state_bytes(keys: f64, ring: f64, maxSummary: f64, holdMs: f64, maxStages: f64, sources: f64): f64 {
+  return requiredStateBytes(keys, ring, maxSummary, holdMs, maxStages, sources);
 }
 
 export function init(program: usize, programLen: usize): i32 {
@@ -42,6 +44,14 @@ export function input_ptr(n: usize): usize {
   input.reset();
   input.reserve(n + 16);
   return input.base;
+}
+
+/** The source of the following batches (the host writes its n name bytes here; 0: the default source). */
+export function source_ptr(n: usize): usize {
+  source.reset();
+  source.reserve(n + 1);
+  setTransport(source.base, n);
+  return source.base;
 }
 
 export function output_ptr(): usize {

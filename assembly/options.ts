@@ -12,6 +12,9 @@ export const O_KEY_MODE: i32 = 7; // 0 = pod, 1 = namespace-pod
 export const O_ALERTS: i32 = 8; // 1 = write alert records after the completing record
 export const O_MAX_RECORD_BYTES: i32 = 9;
 export const O_MAX_SUMMARY_BYTES: i32 = 10;
+export const O_SOURCE_IDLE_MS: i32 = 11;
+export const O_MAX_SOURCES: i32 = 12;
+export const O_MAX_KEYS_PER_RECORD: i32 = 13;
 // the last slot, so that slots added beside it do not collide: 0 (the default, also when a host writes nothing)
 // masks credentials in every value podprobe copies into a tag or an alert; 1 = `redact: false`
 export const O_REDACT_OFF: i32 = 15;

@@ -2,119 +2,28 @@
 // does), event time, keys, lateness, matching, then the record leaves — byte-identical, or with the tag
 // member spliced in — followed by any alert records. Both entries (batch, Fluent Bit) call processRecord.
 
-import { bump, C_RECORDS_IN, C_RECORDS_OUT, C_INVALID, C_OVERSIZE, C_NO_KEY, C_NO_TIME, C_LATE, C_TAG_CONFLICT, C_CANDIDATES_STAGE1, C_CANDIDATES_STAGE2, C_KEYS_OVERFLOW } from "./counters";
-import { scanRecord, recDuplicate, recClose, recEmpty, slotType, T_NONE, T_STRING, T_NUMBER, T_ARRAY, T_ESC, T_MASK } from "./scan";
+import { bump, C_RECORDS_IN, C_RECORDS_OUT, C_INVALID, C_OVERSIZE, C_NO_KEY, C_NO_TIME, C_LATE, C_TAG_CONFLICT, C_CANDIDATES_STAGE1, C_CANDIDATES_STAGE2 } from "./counters";
+import { scanRecord, recDuplicate, recClose, recEmpty, slotType, T_NONE, T_STRING, T_NUMBER, T_MASK } from "./scan";
 import { selectShape, evalNode, getField, fvType, fvOff, fvLen, fvConst, tagPath, NONE } from "./program";
-import { elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./elements";
-import { ruleCount, ruleStages, stageCode, stageTime, stageKey, stageNsField, stageNsTransform, NS_SERVICEACCOUNT } from "./rules";
+import { ruleCount, ruleStages, stageCode, stageTime, sourceField } from "./rules";
 import { parseTime, timeOk } from "./time";
-import { decodeString, bytesEqual } from "./strings";
 import { renderSummary } from "./summary";
-import { out, tagBuf, alertBuf, beginRecord, candidateKey, candidateChain, applyPending, storePendingSummary, pendingMark, watermark, observeTime, matchSingle } from "./sequence";
+import { out, tagBuf, alertBuf, beginRecord, candidateKey, applyPending, storePendingSummary, pendingMark, matchSingle, nowMs } from "./sequence";
+import { extractKeys, comboText } from "./keys";
+import { resolveSource, observe, expireIdle, watermark, sourceBeginRecord } from "./sources";
+import { readEmbedded, outerSourceOff, outerSourceLen } from "./embedded";
 import { splice } from "./alert";
 import { holdEnabled, HF_NEWLINE, HF_EMPTY } from "./hold";
 import { Buf } from "./buf";
 
-// @ts-ignore: decorator
-@inline export const MAX_KEYS_PER_RECORD: i32 = 4;
-// @ts-ignore: decorator
-@inline export const KEY_MAX: usize = 512; // namespace (63) + "/" + pod name (253) fit with room to spare
-
 export let maxRecordBytes: usize = 1 << 20;
-export let keyModeNamespace: bool = false;
 
-export function configureRecords(maxRecord: usize, nsMode: bool): void {
+export function configureRecords(maxRecord: usize): void {
   maxRecordBytes = maxRecord;
-  keyModeNamespace = nsMode;
 }
 
-let arrival: u64 = 0;
-const keyBuf: usize = heap.alloc(<usize>MAX_KEYS_PER_RECORD * KEY_MAX);
-const keyLens: usize = heap.alloc(<usize>MAX_KEYS_PER_RECORD * 4);
-let keyCount = 0;
-let podOff: usize = 0;
-const nsBuf: usize = heap.alloc(KEY_MAX);
-
-/** Copies a string body or a number (its text) into dst as plain bytes; -1 when it is not a usable key. */
-function keyValue(t: u32, p: usize, n: usize, dst: usize, cap: usize, isConst: bool): isize {
-  const base = t & T_MASK;
-  if (base == T_STRING) {
-    if ((t & T_ESC) != 0 && !isConst) return decodeString(p, p + n, dst, cap);
-    if (n > cap) return -1;
-    memory.copy(dst, p, n);
-    return <isize>n;
-  }
-  if (base == T_NUMBER && n <= cap) {
-    memory.copy(dst, p, n);
-    return <isize>n;
-  }
-  return -1;
-}
-
-function addKey(t: u32, p: usize, n: usize, isConst: bool): void {
-  if (keyCount >= MAX_KEYS_PER_RECORD) {
-    bump(C_KEYS_OVERFLOW);
-    return;
-  }
-  const dst = keyBuf + <usize>keyCount * KEY_MAX + podOff;
-  const len = keyValue(t, p, n, dst, KEY_MAX - podOff, isConst);
-  if (len < 0) return;
-  // the same key twice in one array is one key
-  for (let i = 0; i < keyCount; i++) {
-    const li = <usize>load<u32>(keyLens + <usize>i * 4);
-    if (li == podOff + <usize>len && bytesEqual(keyBuf + <usize>i * KEY_MAX + podOff, dst, <usize>len)) return;
-  }
-  if (podOff > 0) memory.copy(keyBuf + <usize>keyCount * KEY_MAX, nsBuf, podOff);
-  store<u32>(keyLens + <usize>keyCount * 4, <u32>(podOff + <usize>len));
-  keyCount++;
-}
-
-/** The namespace part for namespace-pod keys into nsBuf; false when the record has none. */
-function namespaceOf(r: i32, stage: i32): bool {
-  const f = stageNsField(r, stage);
-  if (f == NONE || !getField(f)) return false;
-  const n = keyValue(fvType, fvOff, fvLen, nsBuf, KEY_MAX - 1, fvConst);
-  if (n <= 0) return false;
-  let start: usize = 0;
-  let len = <usize>n;
-  if (stageNsTransform(r, stage) == NS_SERVICEACCOUNT) {
-    // system:serviceaccount:<ns>:<sa>
-    const prefix = "system:serviceaccount:";
-    const pl = <usize>prefix.length;
-    if (len <= pl) return false;
-    for (let i: usize = 0; i < pl; i++) if (<u32>load<u8>(nsBuf + i) != <u32>prefix.charCodeAt(<i32>i)) return false;
-    let end = pl;
-    while (end < len && load<u8>(nsBuf + end) != 0x3A) end++;
-    if (end == len || end == pl) return false;
-    start = pl;
-    len = end - pl;
-    memory.copy(nsBuf, nsBuf + start, len);
-  }
-  store<u8>(nsBuf + len, 0x2F); // "<ns>/"
-  podOff = len + 1;
-  return true;
-}
-
-/** Extracts the keys of rule r's stage into keyBuf; returns how many. */
-export function extractKeys(r: i32, stage: i32): i32 {
-  keyCount = 0;
-  podOff = 0;
-  if (keyModeNamespace && !namespaceOf(r, stage)) return 0;
-  if (!getField(stageKey(r, stage))) return 0;
-  const t = fvType & T_MASK;
-  if (t == T_ARRAY) {
-    elementsBegin(fvOff, fvLen);
-    while (elementsNext()) addKey(elementType(), elementOff(), elementLen(), false);
-  } else addKey(fvType, fvOff, fvLen, fvConst);
-  return keyCount;
-}
-
-@inline export function keyPtr(i: i32): usize {
-  return keyBuf + <usize>i * KEY_MAX;
-}
-@inline export function keyLen(i: i32): usize {
-  return <usize>load<u32>(keyLens + <usize>i * 4);
-}
+let arrival: u32 = 0;
+const keyLine = new Buf(256);
 
 let hasTime = false;
 
@@ -134,31 +43,48 @@ function single(r: i32): void {
   const n = extractKeys(r, 0);
   bump(C_CANDIDATES_STAGE1);
   renderSummary(r, 0);
-  if (n > 0) matchSingle(r, t, keyPtr(0), keyLen(0), podOff);
-  else matchSingle(r, t, keyBuf, 0, 0);
+  matchSingle(r, t, n);
+}
+
+/**
+ * The candidate's source (once per record): the outer record's source field when the candidate came embedded,
+ * else this record's source field when the program names one and the record has it, else the transport's.
+ */
+function resolveCandidateSource(): void {
+  if (outerSourceLen >= 0) {
+    resolveSource(outerSourceOff, outerSourceLen);
+    return;
+  }
+  if (sourceField != NONE && getField(sourceField) && !fvConst) {
+    const t = fvType & T_MASK;
+    if (t == T_STRING || t == T_NUMBER) {
+      resolveSource(fvOff, <isize>fvLen);
+      return;
+    }
+  }
+  resolveSource(0, -1);
 }
 
 function candidate(r: i32, stage: i32): void {
   const t = stageTimeOf(r, stage);
   if (!hasTime) return;
-  if (extractKeys(r, stage) == 0) {
+  const combos = extractKeys(r, stage);
+  if (combos == 0) {
     bump(C_NO_KEY);
     return;
   }
+  // its source's time first: a source seen for the first time holds the watermark from its own first candidate
+  resolveCandidateSource();
+  observe(t, nowMs);
+  expireIdle(nowMs);
   if (t < watermark()) {
     bump(C_LATE);
     return;
   }
-  observeTime(t);
   bump(stage == 0 ? C_CANDIDATES_STAGE1 : C_CANDIDATES_STAGE2);
   renderSummary(r, stage);
-  const n = ruleStages(r);
-  if (n > 2) {
-    for (let i = 0; i < keyCount; i++) candidateChain(r, stage, n, t, keyPtr(i), keyLen(i), podOff);
-    return;
-  }
   const mark = pendingMark();
-  for (let i = 0; i < keyCount; i++) candidateKey(r, stage, t, keyPtr(i), keyLen(i), podOff);
+  for (let i = 0; i < combos; i++) candidateKey(r, stage, t, i);
   storePendingSummary(mark);
 }
 
@@ -183,11 +109,15 @@ export function processRecord(p: usize, n: usize, nl: bool): void {
     return;
   }
   selectShape();
-  beginRecord(p, n, arrival);
   // a record that already carries the tag member (podprobe's own output, replayed or passed through a second
   // podprobe) takes part in no new sequence: counted as tag_conflict when it would have been a candidate
   const conflict = tagPath != NONE && slotType(<i32>tagPath) != T_NONE;
   let blocked = false;
+  const close = recClose - p;
+  const empty = recEmpty;
+  readEmbedded(p, n); // an audit Event inside a log line is read as the record (the tag stays outside)
+  sourceBeginRecord();
+  beginRecord(p, n, arrival);
   for (let r = 0; r < ruleCount; r++) {
     if (ruleStages(r) == 1) {
       if (evalNode(stageCode(r, 0))) {
@@ -205,8 +135,6 @@ export function processRecord(p: usize, n: usize, nl: bool): void {
     }
   }
   if (blocked) bump(C_TAG_CONFLICT);
-  const close = recClose - p;
-  const empty = recEmpty;
   const flags = (nl ? HF_NEWLINE : 0) | (empty ? HF_EMPTY : 0);
   const held = applyPending(holdEnabled && !conflict, close, flags);
   if (!held) {
@@ -227,11 +155,13 @@ export function recordKey(p: usize, n: usize, dst: Buf): void {
   bump(C_RECORDS_IN);
   if (n <= maxRecordBytes && scanRecord(p, p + n) && !recDuplicate) {
     selectShape();
+    readEmbedded(p, n);
     let done = false;
     for (let r = 0; r < ruleCount && !done; r++) {
       for (let stage = ruleStages(r) - 1; stage >= 0 && !done; stage--) {
         if (evalNode(stageCode(r, stage)) && extractKeys(r, stage) > 0) {
-          dst.escaped(keyPtr(0), keyLen(0));
+          comboText(0, keyLine);
+          dst.escaped(keyLine.base, keyLine.len);
           done = true;
         }
       }

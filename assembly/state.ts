@@ -1,29 +1,46 @@
-// Bounded per-key state. Keys live in a fixed pool of `max_keys` slots found through an open-addressing
-// index; each slot holds, per stage, `ring_capacity` candidate entries. The least recently used key is
-// evicted when the pool is full (keys_evicted), the oldest entry of a full buffer is overwritten
-// (ring_overwrites). A key is identified by two independent 64-bit hashes of (rule, key bytes): the key
-// bytes themselves are not stored — the record that completes a sequence carries them.
+// Bounded per-key state. Keys live in a fixed pool of `max_keys` slots found through an open-addressing index;
+// a key of an n-stage rule holds n stage buffers of `ring_capacity` candidate entries, taken from a shared pool
+// of 2 × max_keys buffers — so a long rule costs what its stages need, not every key. The least recently used
+// key is evicted when slots or buffers run out (keys_evicted, unless the watermark had already passed all of its
+// entries: then it is reclaimed silently); a full buffer overwrites a dead entry, else its oldest one
+// (ring_overwrites). A key is identified by two independent 64-bit hashes of (rule, key values): the key bytes
+// themselves are not stored — the record that completes a sequence carries them.
 //
-// key slot (KEY_HDR bytes, then 2 × ring_capacity entries):
-//   +0 h1 u64 | +8 h2 u64 | +16 prev u32 | +20 next u32 | +24 rule u32 | +28 used u32 | +32 (unused)
-// entry (ENTRY bytes):
-//   +0 time ns i64 | +8 arrival seq u64 (0 = empty) | +16 record hash u64 | +24 summary pos u64 | +32 hold ref u32
-// A key of a 3-4 stage rule uses entry i (of the 2 × ring_capacity) for its partial sequence through stage i:
-//   +0 time of its last event | +8 that event's arrival | +16 hash of its records so far | +24 its last summary |
-//   +32 time of its first event i64
+// key slot (keyBytes = KEY_HDR + 4 × the most stages of any loaded rule):
+//   +0 h1 u64 | +8 h2 u64 | +16 lru prev u32 | +20 lru next u32 | +24 rule u32 | +28 stages u32 (0: free) |
+//   +32 newest candidate time i64 | +40 disorder horizon i64 | +48 stage buffer ids u32 × stages
+// entry (ENTRY bytes), in the stage buffers:
+//   +0 time ns i64 | +8 summary pos u64 (the record's hash sits in the summary item) | +16 start i64 (first
+//   event time of the partial sequence that ends here, when LIVE) | +24 arrival seq u32 | +28 hold ref u32 |
+//   +32 arrival seq of the partial's previous event u32 | +36 flags u8 | +37 that event's index u8 | +38 pad
+// flags: FULL (the entry holds a candidate), LIVE (it ends a partial sequence waiting in EQL's group for its
+// stage), USED (it joined a reported sequence; never again).
+// "Dead" entries can take part in no future sequence: empty, used, or older than watermark − maxspan − skew.
 
 import { bump, setCounter, C_KEYS_EVICTED, C_KEYS_ACTIVE, C_RING_OVERWRITES } from "./counters";
+import { ruleMaxspan, NO_MAXSPAN } from "./rules";
+import { watermark } from "./sources";
 
 // @ts-ignore: decorator
-@inline export const KEY_HDR: usize = 40;
+@inline export const KEY_HDR: usize = 48;
 // @ts-ignore: decorator
 @inline export const ENTRY: usize = 40;
 export const NIL: u32 = 0xFFFFFFFF;
+export const F_FULL: u8 = 1;
+export const F_LIVE: u8 = 2;
+export const F_USED: u8 = 4;
 
 export let maxKeys: u32 = 0;
 export let ringCap: u32 = 0;
 export let keyBytes: usize = 0; // bytes per key slot
+export let blockBytes: usize = 0; // bytes per stage buffer
+export let skewNs: i64 = 0;
 let pool: usize = 0;
+let blocks: usize = 0;
+let blockCount: u32 = 0;
+let blockFree: u32 = NIL; // free buffers chained through their first word
+let blockNext: u32 = 0; // buffers never used yet
+export let blocksUsed: u32 = 0;
 let index: usize = 0; // u32 per bucket: slot + 1, 0 = empty
 let indexMask: u32 = 0;
 export let indexBytes: usize = 0;
@@ -33,27 +50,38 @@ let freeTop: u32 = NIL; // free slots chained through `next`
 let nextUnused: u32 = 0; // slots never used yet
 export let keysActive: u32 = 0;
 
-/** Bytes the pool and index need for these options (the host checks them against max_state_bytes). */
-export function fixedStateBytes(keys: u32, ring: u32): f64 {
-  let buckets: f64 = 1;
-  while (buckets < <f64>keys * 2) buckets *= 2;
-  return buckets * 4 + <f64>keys * (<f64>KEY_HDR + 2 * <f64>ring * <f64>ENTRY);
-}
-
-export function initState(keys: u32, ring: u32): void {
-  maxKeys = keys;
-  ringCap = ring;
-  keyBytes = KEY_HDR + 2 * <usize>ring * ENTRY;
+function bucketsFor(keys: u32): u32 {
   let buckets: u32 = 1;
   while (buckets < keys * 2) buckets <<= 1;
+  return buckets;
+}
+
+/** Stage buffers in the pool: two per key slot, and at least one rule's worth. */
+function buffersFor(keys: u32, maxStages: u32): u32 {
+  return max(keys * 2, maxStages);
+}
+
+/** Bytes the pool, buffers and index need for these options (checked against max_state_bytes). */
+export function fixedStateBytes(keys: u32, ring: u32, maxStages: u32): f64 {
+  return <f64>bucketsFor(keys) * 4 + <f64>keys * (<f64>KEY_HDR + 4 * <f64>maxStages) + <f64>buffersFor(keys, maxStages) * <f64>ring * <f64>ENTRY;
+}
+
+export function initState(keys: u32, ring: u32, maxStages: u32, skew: i64): void {
+  maxKeys = keys;
+  ringCap = ring;
+  skewNs = skew;
+  keyBytes = KEY_HDR + 4 * <usize>maxStages;
+  blockBytes = <usize>ring * ENTRY;
+  blockCount = buffersFor(keys, maxStages);
+  const buckets = bucketsFor(keys);
   indexMask = buckets - 1;
   indexBytes = <usize>buckets * 4;
   index = heap.alloc(indexBytes);
   memory.fill(index, 0, indexBytes);
   pool = heap.alloc(<usize>keys * keyBytes);
-  lruHead = lruTail = freeTop = NIL;
-  nextUnused = 0;
-  keysActive = 0;
+  blocks = heap.alloc(<usize>blockCount * blockBytes);
+  lruHead = lruTail = freeTop = blockFree = NIL;
+  nextUnused = blockNext = blocksUsed = keysActive = 0;
 }
 
 @inline export function slotPtr(k: u32): usize {
@@ -61,13 +89,124 @@ export function initState(keys: u32, ring: u32): void {
 }
 
 @inline export function entryPtr(k: u32, stage: i32, i: u32): usize {
-  return pool + <usize>k * keyBytes + KEY_HDR + (<usize>stage * <usize>ringCap + <usize>i) * ENTRY;
+  const b = load<u32>(slotPtr(k) + KEY_HDR + (<usize>stage << 2));
+  return blocks + <usize>b * blockBytes + <usize>i * ENTRY;
 }
 
 @inline export function keyRule(k: u32): i32 {
   return <i32>load<u32>(slotPtr(k), 24);
 }
+@inline export function keyStages(k: u32): i32 {
+  return <i32>load<u32>(slotPtr(k), 28);
+}
+@inline export function keyNewest(k: u32): i64 {
+  return load<i64>(slotPtr(k), 32);
+}
+@inline export function keyDisorder(k: u32): i64 {
+  return load<i64>(slotPtr(k), 40);
+}
 
+/** A candidate of key k at time t: the newest time moves; an out-of-order one extends the disorder horizon. */
+export function keySeen(k: u32, t: i64, horizon: i64): void {
+  const s = slotPtr(k);
+  if (t > load<i64>(s, 32)) store<i64>(s, t, 32);
+  if (horizon > load<i64>(s, 40)) store<i64>(s, horizon, 40);
+}
+
+// ── entries ──────────────────────────────────────────────────────────────────────────────────────────
+@inline export function eTime(e: usize): i64 {
+  return load<i64>(e);
+}
+@inline export function eSeq(e: usize): u32 {
+  return load<u32>(e, 24);
+}
+@inline export function eFlags(e: usize): u32 {
+  return <u32>load<u8>(e, 36);
+}
+@inline export function setFlags(e: usize, f: u32): void {
+  store<u8>(e, <u8>f, 36);
+}
+
+/** Arrival order that survives wrapping of the 32-bit counter. */
+@inline export function seqBefore(a: u32, b: u32): bool {
+  return <i32>(a - b) < 0;
+}
+
+/** (time, arrival) of entry a orders before that of b. */
+@inline export function earlier(a: usize, b: usize): bool {
+  const ta = eTime(a);
+  const tb = eTime(b);
+  return ta < tb || (ta == tb && seqBefore(eSeq(a), eSeq(b)));
+}
+
+@inline function satSub(a: i64, b: i64): i64 {
+  return a < i64.MIN_VALUE + b ? i64.MIN_VALUE : a - b;
+}
+
+/** Entries of rule r older than this can join no sequence with a candidate that is not late. */
+export function deadBefore(r: i32): i64 {
+  const span = ruleMaxspan(r);
+  if (span == NO_MAXSPAN) return i64.MIN_VALUE;
+  return satSub(satSub(watermark(), span), skewNs);
+}
+
+@inline function isDead(e: usize, limit: i64): bool {
+  const f = eFlags(e);
+  return (f & F_FULL) == 0 || (f & F_USED) != 0 || eTime(e) < limit;
+}
+
+/** Every entry of k is dead. */
+export function keyDead(k: u32): bool {
+  const limit = deadBefore(keyRule(k));
+  const n = keyStages(k);
+  for (let s = 0; s < n; s++) {
+    for (let i: u32 = 0; i < ringCap; i++) if (!isDead(entryPtr(k, s, i), limit)) return false;
+  }
+  return true;
+}
+
+/** No entry of k can join another sequence, whatever the watermark (each is empty or used): k can go. */
+export function keySpent(k: u32): bool {
+  const n = keyStages(k);
+  for (let s = 0; s < n; s++) {
+    for (let i: u32 = 0; i < ringCap; i++) if ((eFlags(entryPtr(k, s, i)) & (F_FULL | F_USED)) == F_FULL) return false;
+  }
+  return true;
+}
+
+/**
+ * Adds a candidate to stage's buffer of k: into an empty slot, else over a dead entry, else over the oldest
+ * (counted). Returns its index.
+ */
+export function addEntry(k: u32, stage: i32, t: i64, seq: u32, sumPos: u64, start: i64, hold: u32, flags: u32, prevIdx: u32, prevSeq: u32): u32 {
+  let target: u32 = NIL;
+  let oldest: u32 = NIL;
+  const limit = deadBefore(keyRule(k));
+  for (let i: u32 = 0; i < ringCap; i++) {
+    const e = entryPtr(k, stage, i);
+    if (isDead(e, limit)) {
+      target = i;
+      break;
+    }
+    if (oldest == NIL || earlier(e, entryPtr(k, stage, oldest))) oldest = i;
+  }
+  if (target == NIL) {
+    target = oldest;
+    bump(C_RING_OVERWRITES);
+  }
+  const e = entryPtr(k, stage, target);
+  store<i64>(e, t);
+  store<u64>(e, sumPos, 8);
+  store<i64>(e, start, 16);
+  store<u32>(e, seq, 24);
+  store<u32>(e, hold, 28);
+  store<u32>(e, prevSeq, 32);
+  store<u8>(e, <u8>(flags | F_FULL), 36);
+  store<u8>(e, <u8>prevIdx, 37);
+  return target;
+}
+
+// ── keys ─────────────────────────────────────────────────────────────────────────────────────────────
 function lruUnlink(k: u32): void {
   const s = slotPtr(k);
   const prev = load<u32>(s, 16);
@@ -107,7 +246,7 @@ export function touch(k: u32): void {
   lruPushFront(k);
 }
 
-/** Removes k from the index (backward-shift deletion keeps probe chains whole) and frees it. */
+/** Removes k from the index (backward-shift deletion keeps probe chains whole) and frees it and its buffers. */
 export function freeKey(k: u32): void {
   const s = slotPtr(k);
   let b = <u32>load<u64>(s) & indexMask;
@@ -128,6 +267,13 @@ export function freeKey(k: u32): void {
   }
   store<u32>(index + <usize>hole * 4, 0);
   lruUnlink(k);
+  const n = keyStages(k);
+  for (let i = 0; i < n; i++) {
+    const blk = load<u32>(s + KEY_HDR + (<usize>i << 2));
+    store<u32>(blocks + <usize>blk * blockBytes, blockFree);
+    blockFree = blk;
+  }
+  blocksUsed -= <u32>n;
   store<u32>(s, 0, 28);
   store<u32>(s, freeTop, 20);
   freeTop = k;
@@ -135,31 +281,49 @@ export function freeKey(k: u32): void {
   setCounter(C_KEYS_ACTIVE, keysActive);
 }
 
-/** The slot of key (h1, h2) for rule r, created (evicting the least recently used key when full). */
-export function getOrCreateKey(h1: u64, h2: u64, r: i32): u32 {
+/** Frees the least recently used key: silently when it is dead, else counted as an eviction. */
+function evictOne(): void {
+  const k = lruTail;
+  if (!keyDead(k)) bump(C_KEYS_EVICTED);
+  freeKey(k);
+}
+
+function takeBlock(): u32 {
+  blocksUsed++;
+  if (blockFree != NIL) {
+    const b = blockFree;
+    blockFree = load<u32>(blocks + <usize>b * blockBytes);
+    return b;
+  }
+  return blockNext++;
+}
+
+/** The slot of key (h1, h2) for rule r of n stages, created when absent (making room from the LRU end). */
+export function getOrCreateKey(h1: u64, h2: u64, r: i32, n: i32): u32 {
   const found = findKey(h1, h2);
   if (found != NIL) {
     touch(found);
     return found;
   }
+  while ((freeTop == NIL && nextUnused >= maxKeys) || blockCount - blocksUsed < <u32>n) evictOne();
   let k: u32;
   if (freeTop != NIL) {
     k = freeTop;
     freeTop = load<u32>(slotPtr(k), 20);
-  } else if (nextUnused < maxKeys) {
-    k = nextUnused++;
-  } else {
-    k = lruTail;
-    freeKey(k);
-    bump(C_KEYS_EVICTED);
-    freeTop = load<u32>(slotPtr(k), 20);
-  }
+  } else k = nextUnused++;
   const s = slotPtr(k);
   store<u64>(s, h1);
   store<u64>(s, h2, 8);
   store<u32>(s, <u32>r, 24);
-  store<u32>(s, 1, 28);
-  for (let i: u32 = 0; i < 2 * ringCap; i++) store<u64>(entryPtr(k, 0, i), 0, 8);
+  store<u32>(s, <u32>n, 28);
+  store<i64>(s, i64.MIN_VALUE, 32);
+  store<i64>(s, i64.MIN_VALUE, 40);
+  for (let i = 0; i < n; i++) {
+    const blk = takeBlock();
+    store<u32>(s + KEY_HDR + (<usize>i << 2), blk);
+    const base = blocks + <usize>blk * blockBytes;
+    for (let j: u32 = 0; j < ringCap; j++) store<u8>(base + <usize>j * ENTRY, 0, 36);
+  }
   let b = <u32>h1 & indexMask;
   while (load<u32>(index + <usize>b * 4) != 0) b = (b + 1) & indexMask;
   store<u32>(index + <usize>b * 4, k + 1);
@@ -169,68 +333,22 @@ export function getOrCreateKey(h1: u64, h2: u64, r: i32): u32 {
   return k;
 }
 
-/** Adds an entry to stage's buffer of k, overwriting the oldest (time, seq) entry when the buffer is full. */
-export function addEntry(k: u32, stage: i32, t: i64, seq: u64, recHash: u64, sumPos: u64, hold: u32): void {
-  let target: u32 = NIL;
-  let oldest: u32 = NIL;
-  for (let i: u32 = 0; i < ringCap; i++) {
-    const e = entryPtr(k, stage, i);
-    if (load<u64>(e, 8) == 0) {
-      target = i;
-      break;
-    }
-    if (oldest == NIL || earlier(e, entryPtr(k, stage, oldest))) oldest = i;
+/**
+ * Reclaims dead keys from the least recently used end, a bounded number per call, but only once more than half
+ * the pool is in use: state the watermark passed stays until room is needed, so a source that shows up late
+ * (a shipper's backlog read one file after another) still finds its partners.
+ */
+export function sweepKeys(budget: i32): void {
+  if (keysActive * 2 <= maxKeys && blocksUsed * 2 <= blockCount) return;
+  let k = lruTail;
+  for (let i = 0; i < budget && k != NIL; i++) {
+    const prev = load<u32>(slotPtr(k), 16);
+    if (keyDead(k)) freeKey(k);
+    k = prev;
   }
-  if (target == NIL) {
-    target = oldest;
-    bump(C_RING_OVERWRITES);
-  }
-  const e = entryPtr(k, stage, target);
-  store<i64>(e, t);
-  store<u64>(e, seq, 8);
-  store<u64>(e, recHash, 16);
-  store<u64>(e, sumPos, 24);
-  store<u32>(e, hold, 32);
 }
 
-/** (time, seq) of entry a orders before that of b. */
-@inline export function earlier(a: usize, b: usize): bool {
-  const ta = load<i64>(a);
-  const tb = load<i64>(b);
-  return ta < tb || (ta == tb && load<u64>(a, 8) < load<u64>(b, 8));
-}
-
-/** Drops entries that no future on-time candidate can pair with; true when k is left empty. */
-export function expireKey(k: u32, limit1: i64, limit2: i64): bool {
-  let live = false;
-  for (let stage = 0; stage < 2; stage++) {
-    const limit = stage == 0 ? limit1 : limit2;
-    for (let i: u32 = 0; i < ringCap; i++) {
-      const e = entryPtr(k, stage, i);
-      if (load<u64>(e, 8) == 0) continue;
-      if (load<i64>(e) < limit) store<u64>(e, 0, 8);
-      else live = true;
-    }
-  }
-  return !live;
-}
-
-/** Drops the partial sequences of a 3-4 stage rule's key that started before limit; true when none is left. */
-export function expireChain(k: u32, limit: i64): bool {
-  let live = false;
-  for (let i: u32 = 0; i < 2 * ringCap; i++) {
-    const e = entryPtr(k, 0, i);
-    if (load<u64>(e, 8) == 0) continue;
-    if (load<i64>(e, 32) < limit) store<u64>(e, 0, 8);
-    else live = true;
-  }
-  return !live;
-}
-
-/** The least recently used key, or NIL; and walking toward the most recent. */
-export function lruLast(): u32 {
-  return lruTail;
-}
-export function lruPrev(k: u32): u32 {
-  return load<u32>(slotPtr(k), 16);
+/** Bytes of key state in use (slots, their buffers and the index). */
+export function keyStateBytes(): u64 {
+  return <u64>indexBytes + <u64>keysActive * <u64>keyBytes + <u64>blocksUsed * <u64>blockBytes;
 }

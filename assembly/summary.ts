@@ -3,8 +3,7 @@
 // Positions are absolute (u64), so an entry whose bytes were overwritten is detected, never misread.
 //
 // rendering (Buf `rendered`):  n u16 | pad u16 | 16 × (value off u16, value len u16) | {"name":value,…}
-// arena item:                  length u32 | pad u32 | prev u64 (the previous stage's item in a sequence of 3+
-//                               stages, else NO_SUMMARY) | rendering
+// arena item:                  length u32 | pad u32 | the record's hash u64 (for sequence ids) | rendering
 
 import { Buf } from "./buf";
 import { getField, fvType, fvOff, fvLen, fvConst, strPtr, strLen } from "./program";
@@ -96,8 +95,8 @@ export function renderSummary(r: i32, s: i32): void {
 // @ts-ignore: decorator
 @inline const ITEM_HDR: u64 = 16;
 
-/** Stores `rendered` in the arena (linked to prev); returns its position. */
-export function storeSummary(prev: u64 = NO_SUMMARY): u64 {
+/** Stores `rendered` in the arena with the record's hash; returns its position. */
+export function storeSummary(recHash: u64): u64 {
   const n = <u64>rendered.len;
   const total = (n + ITEM_HDR + 7) & ~7;
   if (total > arenaSize) return NO_SUMMARY;
@@ -105,7 +104,7 @@ export function storeSummary(prev: u64 = NO_SUMMARY): u64 {
   const pos = wc;
   const p = arena + <usize>(pos % arenaSize);
   store<u32>(p, <u32>n);
-  store<u64>(p, prev, 8);
+  store<u64>(p, recHash, 8);
   memory.copy(p + <usize>ITEM_HDR, rendered.base, <usize>n);
   wc += total;
   return pos;
@@ -122,8 +121,8 @@ export function summaryLenAt(p: usize): usize {
   return <usize>load<u32>(p - <usize>ITEM_HDR);
 }
 
-/** The previous stage's item of a rendering in the arena (NO_SUMMARY for the first). */
-export function summaryPrevAt(p: usize): u64 {
+/** The hash of the record whose rendering sits in the arena at p. */
+export function summaryHashAt(p: usize): u64 {
   return load<u64>(p - <usize>ITEM_HDR, 8);
 }
 

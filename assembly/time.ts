@@ -1,5 +1,7 @@
-// Event time: RFC 3339 date-times with any fraction (kept to the nanosecond) and any offset, or a JSON number
-// of epoch milliseconds (what Elasticsearch accepts for a date field), as integer nanoseconds since the epoch.
+// Event time, as Elasticsearch's default date parser reads a date field (strict_date_optional_time ||
+// epoch_millis): RFC 3339 date-times with any fraction (kept to the nanosecond) and any offset, a date-time
+// without an offset (UTC), a bare date, epoch milliseconds as a JSON number or as a string. Integer nanoseconds
+// since the epoch.
 
 import { T_STRING, T_NUMBER, T_ESC, T_MASK } from "./scan";
 import { decodeString, scratch, SCRATCH_CAP } from "./strings";
@@ -41,76 +43,116 @@ function daysInMonth(y: i32, m: i32): i32 {
   return m == 4 || m == 6 || m == 9 || m == 11 ? 30 : 31;
 }
 
-/** Parses [p, p+n) as RFC 3339 (date only, or date-time with optional seconds/fraction, Z or ±hh[:]mm). */
-export function parseRfc3339(p: usize, n: usize): i64 {
+/**
+ * Parses [p, p+n) as Elasticsearch's default date parser reads a date string (strict_date_optional_time), with
+ * RFC 3339's spellings too: a year (yyyy), a month (yyyy-MM), a date, or a date-time — `T`, `t` or a space, then
+ * HH, HH:mm, HH:mm:ss, any fraction after `.` or `,` — with an optional offset (Z, ±HH, ±HH:mm, ±HHmm); no offset
+ * means UTC. A string of digits of any other length than 4 is epoch milliseconds (epoch_millis).
+ */
+export function parseDateString(p: usize, n: usize): i64 {
   timeOk = false;
-  if (n < 10) return 0;
+  if (n == 0) return 0;
+  if (n != 4 && isEpochMillis(p, n)) return parseEpochMillis(p, n);
+  if (n < 4) return 0;
   const y = digit(p, 0) * 1000 + digit(p, 1) * 100 + two(p, 2);
-  if (load<u8>(p + 4) != 0x2D || load<u8>(p + 7) != 0x2D) return 0;
-  const mo = two(p, 5);
-  const d = two(p, 8);
-  if (y < MIN_YEAR || y > MAX_YEAR || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return 0;
+  if (y < MIN_YEAR || y > MAX_YEAR) return 0;
+  let mo = 1;
+  let d = 1;
+  if (n > 4) {
+    if (n < 7 || load<u8>(p + 4) != 0x2D) return 0;
+    mo = two(p, 5);
+    if (mo < 1 || mo > 12) return 0;
+    if (n > 7) {
+      if (n < 10 || load<u8>(p + 7) != 0x2D) return 0;
+      d = two(p, 8);
+      if (d < 1 || d > daysInMonth(y, mo)) return 0;
+    }
+  }
   let secs: i64 = daysFromCivil(y, mo, d) * 86400;
   let frac: i64 = 0;
-  let i: usize = 10;
+  let i: usize = n < 10 ? n : 10;
   if (i < n) {
     const sep = <u32>load<u8>(p + i);
     if (sep != 0x54 && sep != 0x74 && sep != 0x20) return 0;
     i++;
-    if (i + 5 > n) return 0;
+    if (i + 2 > n) return 0;
     const hh = two(p, i);
-    const mm = two(p, i + 3);
-    if (load<u8>(p + i + 2) != 0x3A || hh < 0 || hh > 23 || mm < 0 || mm > 59) return 0;
-    i += 5;
+    if (hh < 0 || hh > 23) return 0;
+    i += 2;
+    let mm = 0;
     let ss = 0;
     if (i < n && load<u8>(p + i) == 0x3A) {
       if (i + 3 > n) return 0;
-      ss = two(p, i + 1);
-      if (ss < 0 || ss > 59) return 0;
+      mm = two(p, i + 1);
+      if (mm < 0 || mm > 59) return 0;
       i += 3;
-      if (i < n && (load<u8>(p + i) == 0x2E || load<u8>(p + i) == 0x2C)) {
-        i++;
-        let digits = 0;
-        while (i < n) {
-          const dg = digit(p, i);
-          if (dg < 0) break;
-          if (digits < 9) frac = frac * 10 + <i64>dg;
-          digits++;
+      if (i < n && load<u8>(p + i) == 0x3A) {
+        if (i + 3 > n) return 0;
+        ss = two(p, i + 1);
+        if (ss < 0 || ss > 59) return 0;
+        i += 3;
+        if (i < n && (load<u8>(p + i) == 0x2E || load<u8>(p + i) == 0x2C)) {
           i++;
-        }
-        if (digits == 0) return 0;
-        while (digits < 9) {
-          frac *= 10;
-          digits++;
+          let digits = 0;
+          while (i < n) {
+            const dg = digit(p, i);
+            if (dg < 0) break;
+            if (digits < 9) frac = frac * 10 + <i64>dg;
+            digits++;
+            i++;
+          }
+          if (digits == 0) return 0;
+          while (digits < 9) {
+            frac *= 10;
+            digits++;
+          }
         }
       }
     }
     secs += <i64>(hh * 3600 + mm * 60 + ss);
-    if (i >= n) return 0; // a time needs an offset
-    const z = <u32>load<u8>(p + i);
-    if (z == 0x5A || z == 0x7A) i++;
-    else if (z == 0x2B || z == 0x2D) {
-      if (i + 3 > n) return 0;
-      const oh = two(p, i + 1);
-      let om = 0;
-      let j = i + 3;
-      if (j < n && load<u8>(p + j) == 0x3A) j++;
-      if (j + 2 <= n) {
-        om = two(p, j);
-        j += 2;
+    if (i < n) {
+      // the offset (none: UTC)
+      const z = <u32>load<u8>(p + i);
+      if (z == 0x5A || z == 0x7A) i++;
+      else if (z == 0x2B || z == 0x2D) {
+        if (i + 3 > n) return 0;
+        const oh = two(p, i + 1);
+        let om = 0;
+        let j = i + 3;
+        if (j < n) {
+          if (load<u8>(p + j) == 0x3A) j++;
+          if (j + 2 > n) return 0;
+          om = two(p, j);
+          j += 2;
+        }
+        if (oh < 0 || oh > 23 || om < 0 || om > 59) return 0;
+        const off = <i64>(oh * 3600 + om * 60);
+        secs += z == 0x2B ? -off : off;
+        i = j;
       } else return 0;
-      if (oh < 0 || oh > 23 || om < 0 || om > 59) return 0;
-      const off = <i64>(oh * 3600 + om * 60);
-      secs += z == 0x2B ? -off : off;
-      i = j;
-    } else return 0;
+    }
   }
   if (i != n) return 0;
   timeOk = true;
   return secs * NS_PER_SEC + frac;
 }
 
-/** Epoch milliseconds written as a JSON number (integer or with a fraction). */
+/** An optional minus, digits, and an optional fraction: epoch milliseconds written as a string. */
+function isEpochMillis(p: usize, n: usize): bool {
+  let i: usize = load<u8>(p) == 0x2D ? 1 : 0;
+  const first = i;
+  while (i < n && digit(p, i) >= 0) i++;
+  if (i == first) return false;
+  if (i < n && load<u8>(p + i) == 0x2E) {
+    i++;
+    const f = i;
+    while (i < n && digit(p, i) >= 0) i++;
+    if (i == f) return false;
+  }
+  return i == n;
+}
+
+/** Epoch milliseconds written as a JSON number or a string (integer or with a fraction). */
 function parseEpochMillis(p: usize, n: usize): i64 {
   timeOk = false;
   let i: usize = 0;
@@ -176,7 +218,7 @@ export function parseTime(t: u32, p: usize, n: usize): i64 {
       timeOk = false;
       return 0;
     }
-    return parseRfc3339(scratch, <usize>d);
+    return parseDateString(scratch, <usize>d);
   }
-  return parseRfc3339(p, n);
+  return parseDateString(p, n);
 }

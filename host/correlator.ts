@@ -1,5 +1,6 @@
-// The library API: createCorrelator(options) → write(chunk) / end() / advance(nowMs) / stats().
-// Framing is framing.ts; the engine does all per-record work.
+// The library API: createCorrelator(options) → write(chunk, { source }) / end() / advance(nowMs) / stats().
+// Framing is framing.ts (one framer per source: a partial line waits for the rest of its own stream); the engine
+// does all per-record work.
 
 import { Engine } from "./engine.js";
 import { compileRules } from "./rules/compile.js";
@@ -17,9 +18,18 @@ export interface CreateOptions extends CorrelatorOptions {
   clock?: () => number;
 }
 
+export interface WriteOptions {
+  /**
+   * Where the bytes come from (a connection, a file, an upstream name). Each source keeps its own newest event
+   * time, and lateness is judged against the slowest active source (per-source watermarks); its partial last line
+   * waits for the rest of that source's stream. Default: one source for everything.
+   */
+  source?: string;
+}
+
 export interface Correlator {
   /** Feeds bytes; returns every complete output line so far (a partial input line is kept). */
-  write(chunk: Uint8Array | string): Buffer;
+  write(chunk: Uint8Array | string, options?: WriteOptions): Buffer;
   /** Ends the input: the last line (even without newline), then every held record. */
   end(chunk?: Uint8Array | string): Buffer;
   /** Moves the clock to nowMs and releases held records whose hold expired. */
@@ -63,24 +73,37 @@ export function createCorrelator(options: CreateOptions = {}, spelling: (camelKe
   const ruleSet = checkRules(rules, spelling("rules")).map((r) => (opts.maxspanMs ? { ...r, maxspanMs: opts.maxspanMs } : r));
   let program: Uint8Array;
   try {
-    program = compileRules(ruleSet);
+    program = compileRules(ruleSet, { sourceField: opts.sourceField || undefined });
   } catch (e) {
     throw new OptionError(spelling("rules"), `${ruleSet.length} rule${ruleSet.length === 1 ? "" : "s"}`, (e as Error).message);
   }
-  const engine = new Engine(opts, program, spelling);
+  const maxStages = Math.max(...ruleSet.map((r) => r.stages.length));
+  const engine = new Engine(opts, program, spelling, maxStages);
   let manualNow: number | undefined;
   const now = () => (clock ? clock() : (manualNow ?? Date.now()));
-  const tagger = new Framer(
-    {
-      batch: (lines) => engine.process(lines, now()),
-      oversize(piece, complete) {
-        if (complete) engine.countOversize(1);
-        return piece;
+  const taggerFor = (source: string | undefined) =>
+    new Framer(
+      {
+        batch: (lines) => engine.process(lines, now(), source),
+        oversize(piece, complete) {
+          if (complete) engine.countOversize(1);
+          return piece;
+        },
       },
-    },
-    opts.maxRecordBytes,
-    opts.batchBytes,
-  );
+      opts.maxRecordBytes,
+      opts.batchBytes,
+    );
+  const tagger = taggerFor(undefined);
+  // framers of named sources; one that holds no partial line is dropped, so idle sources cost nothing here
+  const sourced = new Map<string, Framer>();
+  const write = (chunk: Uint8Array | string, source?: string): Buffer => {
+    if (source === undefined) return tagger.push(bytesOf(chunk), false);
+    const f = sourced.get(source) ?? taggerFor(source);
+    const out = f.push(bytesOf(chunk), false);
+    if (f.holdsPartialLine) sourced.set(source, f);
+    else sourced.delete(source);
+    return out;
+  };
   const keyer = new Framer(
     {
       batch: (lines) => engine.keys(lines, now()),
@@ -93,9 +116,12 @@ export function createCorrelator(options: CreateOptions = {}, spelling: (camelKe
 
   return {
     options: opts,
-    write: (chunk) => tagger.push(bytesOf(chunk), false),
+    write: (chunk, o) => write(chunk, o?.source),
     end(chunk) {
-      const out = tagger.push(chunk === undefined ? EMPTY : bytesOf(chunk), true);
+      const outs = [tagger.push(chunk === undefined ? EMPTY : bytesOf(chunk), true)];
+      for (const f of sourced.values()) outs.push(f.push(EMPTY, true));
+      sourced.clear();
+      const out = concat(outs.filter((b) => b.length > 0));
       const held = engine.release(now(), true);
       if (!held.length) return out;
       // a last line without newline, then held records: a newline keeps them apart (as before an alert record)

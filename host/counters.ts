@@ -20,6 +20,9 @@ export const COUNTER_NAMES = [
   "keys_overflow",
   "summaries_lost",
   "held_early",
+  "sources_active",
+  "sources_dropped",
+  "embedded_invalid",
   "args_truncated",
 ] as const;
 

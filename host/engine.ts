@@ -13,9 +13,10 @@ interface Exports {
   options_count(): number;
   counters_ptr(): number;
   counters_count(): number;
-  required_state_bytes(keys: number, ring: number, maxSummary: number, holdMs: number): number;
+  required_state_bytes(keys: number, ring: number, maxSummary: number, holdMs: number, maxStages: number, sources: number): number;
   init(program: number, len: number): number;
   input_ptr(n: number): number;
+  source_ptr(n: number): number;
   output_ptr(): number;
   process(n: number, nowMs: number): number;
   keys(n: number, nowMs: number): number;
@@ -37,6 +38,9 @@ export const OPTION_SLOTS = {
   alerts: 8,
   maxRecordBytes: 9,
   maxSummaryBytes: 10,
+  sourceIdleMs: 11,
+  maxSources: 12,
+  maxKeysPerRecord: 13,
   redact: 15, // written as "redact off": an unwritten slot (0) redacts
 } as const;
 
@@ -65,6 +69,8 @@ export function wasmPath(name = "podprobe.wasm"): string {
   throw new Error(`${name} not found: run \`npm run build\` first`);
 }
 
+const EMPTY_NAME = Buffer.alloc(0);
+
 let compiled: WebAssembly.Module | undefined;
 function module(): WebAssembly.Module {
   if (!compiled) {
@@ -78,24 +84,24 @@ function module(): WebAssembly.Module {
 export class Engine {
   private readonly x: Exports;
 
-  constructor(opts: ResolvedOptions, program: Uint8Array, spelling: (camelKey: string) => string = (k) => k) {
+  private source: string | undefined = undefined; // the source last given to the engine
+
+  /** maxStages: the most stages of any rule in the program (sizes the key slots). */
+  constructor(opts: ResolvedOptions, program: Uint8Array, spelling: (camelKey: string) => string = (k) => k, maxStages = 2) {
     this.x = new WebAssembly.Instance(module(), {}).exports as unknown as Exports;
     const x = this.x;
-    const need = x.required_state_bytes(opts.maxKeys, opts.ringCapacity, opts.maxSummaryBytes, opts.holdMs);
+    const need = x.required_state_bytes(opts.maxKeys, opts.ringCapacity, opts.maxSummaryBytes, opts.holdMs, Math.max(2, maxStages), opts.maxSources);
     if (need > opts.maxStateBytes) {
       throw new OptionError(
         spelling("maxStateBytes"),
         opts.maxStateBytes,
-        `${spelling("maxKeys")}=${opts.maxKeys} with ${spelling("ringCapacity")}=${opts.ringCapacity}${opts.holdMs > 0 ? ` and ${spelling("holdMs")}` : ""} need at least ${Math.ceil(need)} bytes`,
+        `${spelling("maxKeys")}=${opts.maxKeys} with ${spelling("ringCapacity")}=${opts.ringCapacity}${maxStages > 2 ? ` and ${maxStages}-stage rules` : ""}${opts.holdMs > 0 ? ` and ${spelling("holdMs")}` : ""} need at least ${Math.ceil(need)} bytes`,
       );
     }
     new Float64Array(x.memory.buffer, x.options_ptr(), x.options_count()).set(optionValues(opts));
     const p = x.alloc(program.length + 16); // slack: the engine loads path strings a word at a time
     new Uint8Array(x.memory.buffer, p, program.length).set(program);
     const rc = x.init(p, program.length);
-    if (rc === 5) {
-      throw new OptionError(spelling("ringCapacity"), opts.ringCapacity, "must be at least half the stages of every loaded rule (a 3-4 stage sequence keeps its partial sequences in a key's 2 × ring_capacity entries)");
-    }
     if (rc !== 0) throw new Error(`engine init: ${INIT_ERRORS[rc] ?? `error ${rc}`}`);
     if (x.counters_count() !== COUNTER_NAMES.length) throw new Error("engine and host disagree on counters");
   }
@@ -113,8 +119,17 @@ export class Engine {
     return Buffer.from(this.x.memory.buffer.slice(p, p + n));
   }
 
-  /** Runs complete NDJSON lines (a last line without newline is a final record) through the engine. */
-  process(data: Uint8Array, nowMs: number): Buffer {
+  /**
+   * Runs complete NDJSON lines (a last line without newline is a final record) through the engine; `source` names
+   * where they came from (per-source watermarks; undefined: the default source).
+   */
+  process(data: Uint8Array, nowMs: number, source?: string): Buffer {
+    if (source !== this.source) {
+      const name = source === undefined ? EMPTY_NAME : Buffer.from(source);
+      const p = this.x.source_ptr(name.length);
+      new Uint8Array(this.x.memory.buffer, p, name.length).set(name);
+      this.source = source;
+    }
     return this.run(this.x.process, data, nowMs);
   }
 

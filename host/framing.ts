@@ -30,6 +30,11 @@ export class Framer {
   }
   private readonly batchBytes: number;
 
+  /** A partial line (or the rest of an oversize one) is waiting for more bytes. */
+  get holdsPartialLine(): boolean {
+    return this.carry.length > 0 || this.streaming;
+  }
+
   /** Feeds a chunk; returns the engine's output for every complete line. */
   push(chunk: Uint8Array, final: boolean): Buffer {
     const outs: Uint8Array[] = [];

@@ -33,6 +33,14 @@ export interface CorrelatorOptions {
   batchBytes?: number;
   /** Mask bearer tokens, JWTs and --token values in every value podprobe copies into a tag or an alert. */
   redact?: boolean;
+  /** A source that sent no candidate for this long (host clock) stops holding the watermark back. */
+  sourceIdleMs?: number;
+  /** Sources tracked at once (per-source watermarks); beyond it the oldest idle one is dropped. */
+  maxSources?: number;
+  /** A record field naming the record's source (e.g. Vector's `source_type` or `file`); unset: none. */
+  sourceField?: string;
+  /** Key combinations one record is a candidate under (array keys); the rest are counted. */
+  maxKeysPerRecord?: number;
 }
 
 export type ResolvedOptions = Required<Omit<CorrelatorOptions, "maxspanMs">> & { maxspanMs: number | undefined };
@@ -40,7 +48,8 @@ export type ResolvedOptions = Required<Omit<CorrelatorOptions, "maxspanMs">> & {
 type Spec =
   | { kind: "int"; def: number; min: number; max: number; why: string }
   | { kind: "bool"; def: boolean }
-  | { kind: "enum"; def: string; values: string[] };
+  | { kind: "enum"; def: string; values: string[] }
+  | { kind: "string"; def: string; what: string };
 
 const MiB = 1024 * 1024;
 
@@ -59,6 +68,10 @@ export const OPTION_SPECS: Record<keyof CorrelatorOptions, Spec> = {
   maxSummaryBytes: { kind: "int", def: 2048, min: 256, max: 65_000, why: "256 to 65000" },
   batchBytes: { kind: "int", def: MiB, min: 4096, max: 256 * MiB, why: "4096 to 268435456" },
   redact: { kind: "bool", def: true },
+  sourceIdleMs: { kind: "int", def: 30_000, min: 1, max: 86_400_000, why: "1 to 86400000 (one day)" },
+  maxSources: { kind: "int", def: 64, min: 1, max: 65_536, why: "1 to 65536" },
+  sourceField: { kind: "string", def: "", what: "a record field name" },
+  maxKeysPerRecord: { kind: "int", def: 16, min: 1, max: 256, why: "1 to 256" },
 };
 
 export class OptionError extends Error {

@@ -1,9 +1,11 @@
 // Randomized differential test against a reference model of EQL's `sequence by … with maxspan` (SPEC §4),
-// with fixed seeds. Time-ordered streams: podprobe reports exactly EQL's pairs. Streams shuffled within
-// lateness (no eviction): every reported pair is valid, and every key EQL alerts on is reported.
+// with fixed seeds: the seed rule's pairs, and sequences of 2 to 8 stages joined on one or two fields, with
+// and without maxspan. Time-ordered streams: podprobe reports exactly EQL's sequences. Streams shuffled within
+// lateness (no eviction): every reported sequence is valid, and every key EQL reports is reported.
 import { describe, expect, test } from "vitest";
 import { run, s1, s2ecs, s2raw, ts } from "./helpers.js";
 import { rng } from "../host/cli/sample.js";
+import type { SequenceRule } from "../host/index.js";
 
 interface Ev {
   id: number;
@@ -120,5 +122,192 @@ test("the generator produces sequences, ties and near misses (the test can fail)
     ties += ev.filter((e, i) => i > 0 && e.ns === ev[i - 1].ns).length;
   }
   expect(pairs).toBeGreaterThan(300);
+  expect(ties).toBeGreaterThan(300);
+});
+
+// ── sequences of 2 to 8 stages, joined on one or two fields (array values: every combination) ─────────────
+// The reference is Elasticsearch's SequenceMatcher: per key and stage a group of partial sequences; an event of
+// stage s takes the latest partial of stage s−1 before it, removing it and every earlier one from the group, and
+// extends it when the span from its first event is within maxspan (strictly greater is rejected).
+
+interface NEv {
+  id: number;
+  stages: number[];
+  keys: string[][]; // per join field, its values (an array value when more than one)
+  ns: bigint;
+}
+
+interface Found {
+  key: string;
+  ids: number[];
+}
+
+/** Every key combination of an event: the values of each field, in field order, joined by "/". */
+function combos(e: NEv): string[] {
+  return e.keys.reduce<string[]>((acc, vals) => acc.flatMap((a) => vals.map((v) => (a === "" ? v : `${a}/${v}`))), [""]);
+}
+
+function eqlN(events: NEv[], n: number, maxspan: bigint | undefined): Found[] {
+  const sorted = [...events].sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0)); // stable: ties keep arrival order
+  const groups = new Map<string, { start: bigint; last: number; ids: number[] }[][]>();
+  const found: Found[] = [];
+  sorted.forEach((e, ord) => {
+    for (const key of combos(e)) {
+      if (!groups.has(key)) groups.set(key, Array.from({ length: n - 1 }, () => []));
+      const g = groups.get(key)!;
+      for (let s = n - 1; s >= 0; s--) {
+        if (!e.stages.includes(s)) continue;
+        if (s === 0) {
+          g[0].push({ start: e.ns, last: ord, ids: [e.id] });
+          continue;
+        }
+        const prev = g[s - 1];
+        let m = -1;
+        for (let j = 0; j < prev.length && prev[j].last < ord; j++) m = j;
+        if (m < 0) continue;
+        const p = prev[m];
+        prev.splice(0, m + 1);
+        if (maxspan !== undefined && e.ns - p.start > maxspan) continue;
+        const q = { start: p.start, last: ord, ids: [...p.ids, e.id] };
+        if (s === n - 1) found.push({ key, ids: q.ids });
+        else g[s].push(q);
+      }
+    }
+  });
+  return found;
+}
+
+function genN(seed: number, n: number, fields: number, ties: boolean, spanMs: number): NEv[] {
+  const r = rng(seed);
+  const pool = ["a", "b", "c"].slice(0, 1 + Math.floor(r() * 3));
+  const pick = () => pool[Math.floor(r() * pool.length)];
+  const count = 30 + Math.floor(r() * 90);
+  const step = (spanMs * 1_000_000) / Math.max(1, n - 1);
+  const events: NEv[] = [];
+  let t = 0n;
+  let cur = n - 1;
+  for (let id = 0; id < count; id++) {
+    const x = r();
+    t += ties && x < 0.1 ? 0n : x < 0.15 ? BigInt(Math.round(spanMs * 1_000_000)) : BigInt(Math.floor(r() * step * 1.4)) + (ties ? 0n : 1n);
+    // mostly the next stage of a walk, so that long sequences occur; sometimes any stage, sometimes two at once
+    cur = r() < 0.6 ? (cur + 1) % n : Math.floor(r() * n);
+    const stages = [cur];
+    if (r() < 0.08) stages.push((cur + 1 + Math.floor(r() * (n - 1))) % n);
+    const keys = Array.from({ length: fields }, () => {
+      if (r() < 0.12 && pool.length > 1) {
+        const a = pick();
+        const b = pool.find((v) => v !== a)!;
+        return [a, b];
+      }
+      return [pick()];
+    });
+    events.push({ id, stages, keys, ns: t });
+  }
+  return events;
+}
+
+const FIELDS = ["k1", "k2"];
+
+function ruleN(n: number, fields: number, maxspanMs: number | undefined): SequenceRule {
+  const keys = FIELDS.slice(0, fields);
+  return {
+    id: `differential-${n}`,
+    name: `differential ${n} stages`,
+    severity: 21,
+    riskScore: 21,
+    threat: [],
+    maxspanMs,
+    stages: Array.from({ length: n }, (_, i) => ({
+      when: { eq: "tags", values: [`s${i}`] },
+      keys,
+      namespace: { field: "ns", from: "value" as const },
+      time: "@timestamp",
+      summary: [{ name: "id" }],
+    })),
+    message: "{key}",
+  };
+}
+
+function recordN(e: NEv): unknown {
+  const rec: Record<string, unknown> = { "@timestamp": ts(Number(e.ns / 1_000_000n), Number(e.ns % 1_000_000n)), id: e.id, tags: e.stages.map((s) => `s${s}`) };
+  e.keys.forEach((vals, i) => (rec[FIELDS[i]] = vals.length === 1 ? vals[0] : vals));
+  return rec;
+}
+
+/** Sequences podprobe reported, from its alert records: the key and every stage's event id. */
+const reportedN = (res: ReturnType<typeof run>): Found[] => res.alerts.map((a) => ({ key: a.podprobe.sequence.key, ids: a.podprobe.events.map((e: { id: number }) => e.id) }));
+const foundKey = (f: Found) => `${f.key}:${f.ids.join(",")}`;
+
+// seed → shape of the case: 2..8 stages, one or two join fields, a maxspan or none
+function caseOf(seed: number) {
+  const n = 2 + (seed % 7);
+  const fields = 1 + (Math.floor(seed / 7) % 2);
+  const spanMs = seed % 5 === 4 ? undefined : 1000;
+  return { n, fields, spanMs };
+}
+
+describe("N stages, composite keys, time-ordered: exactly EQL's sequences", () => {
+  for (let seed = 1; seed <= 140; seed++) {
+    const { n, fields, spanMs } = caseOf(seed);
+    test(`seed ${seed}: ${n} stages, ${fields} field(s), ${spanMs ? "maxspan 1 s" : "no maxspan"}`, () => {
+      const events = genN(seed, n, fields, true, spanMs ?? 1000);
+      const res = run(events.map(recordN), { rules: [ruleN(n, fields, spanMs)], latenessMs: 600_000, ringCapacity: 255, maxKeys: 64 });
+      expect(res.stats.ring_overwrites + res.stats.keys_evicted).toBe(0);
+      const want = eqlN(events, n, spanMs === undefined ? undefined : BigInt(spanMs) * 1_000_000n).map(foundKey).sort();
+      const got = reportedN(res).map(foundKey).sort();
+      expect(got).toEqual(want);
+    });
+  }
+});
+
+describe("N stages, composite keys, shuffled within lateness: every sequence valid, every EQL key reported", () => {
+  for (let seed = 1; seed <= 140; seed++) {
+    const { n, fields, spanMs } = caseOf(seed);
+    test(`seed ${seed}: ${n} stages, ${fields} field(s), ${spanMs ? "maxspan 1 s" : "no maxspan"}`, () => {
+      const events = genN(5000 + seed, n, fields, false, spanMs ?? 1000);
+      const r = rng(seed * 31);
+      // displace each event by up to 3 s of event time: well inside lateness_ms = 5000
+      const arrival = events.map((e) => ({ e, at: Number(e.ns) / 1e6 + r() * 3000 })).sort((a, b) => a.at - b.at).map((x) => x.e);
+      const res = run(arrival.map(recordN), { rules: [ruleN(n, fields, spanMs)], ringCapacity: 255, maxKeys: 64 });
+      expect(res.stats.late).toBe(0);
+      expect(res.stats.ring_overwrites + res.stats.keys_evicted).toBe(0);
+      const byId = new Map(events.map((e) => [e.id, e]));
+      const got = reportedN(res);
+      const joined = new Set<string>();
+      for (const f of got) {
+        expect(f.ids).toHaveLength(n);
+        const evs = f.ids.map((id) => byId.get(id)!);
+        evs.forEach((e, i) => {
+          expect(e.stages).toContain(i);
+          expect(combos(e)).toContain(f.key);
+          if (i > 0) expect(evs[i - 1].ns < e.ns).toBe(true);
+          // each event takes part at most once per key and stage
+          const use = `${f.key}:${i}:${e.id}`;
+          expect(joined.has(use)).toBe(false);
+          joined.add(use);
+        });
+        if (spanMs !== undefined) expect(evs[n - 1].ns - evs[0].ns <= BigInt(spanMs) * 1_000_000n).toBe(true);
+      }
+      const wantKeys = new Set(eqlN(events, n, spanMs === undefined ? undefined : BigInt(spanMs) * 1_000_000n).map((f) => f.key));
+      const gotKeys = new Set(got.map((f) => f.key));
+      for (const k of wantKeys) expect(gotKeys.has(k)).toBe(true);
+    });
+  }
+});
+
+test("the N-stage generator produces long sequences, composite keys, ties and out-of-order arrivals (the tests can fail)", () => {
+  let long = 0;
+  let multi = 0;
+  let ties = 0;
+  for (let seed = 1; seed <= 140; seed++) {
+    const { n, fields, spanMs } = caseOf(seed);
+    const ev = genN(seed, n, fields, true, spanMs ?? 1000);
+    const found = eqlN(ev, n, spanMs === undefined ? undefined : BigInt(spanMs) * 1_000_000n);
+    if (n >= 5) long += found.length;
+    if (fields === 2) multi += found.length;
+    ties += ev.filter((e, i) => i > 0 && e.ns === ev[i - 1].ns).length;
+  }
+  expect(long).toBeGreaterThan(40);
+  expect(multi).toBeGreaterThan(100);
   expect(ties).toBeGreaterThan(300);
 });

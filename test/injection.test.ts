@@ -23,11 +23,15 @@ test.each(NASTY.map((n) => [JSON.stringify(n).slice(0, 40), n]))("pod name %s", 
   }
 });
 
-test("a pod name longer than a key can be (512 bytes) is no key, not a truncated one", () => {
+test("a key of any length joins whole (never truncated): 600 bytes pair, a different 600-byte key does not", () => {
   const pod = "q".repeat(600);
   const r = run([s1(0, { pod }), s2raw(100, { pod })]);
-  expect(r.stats.matches).toBe(0);
-  expect(r.stats.no_key).toBe(2);
+  expect(r.stats.matches).toBe(1);
+  expect(r.stats.no_key).toBe(0);
+  expect(r.tagged[0].tag.alerts[0].sequence.key).toBe(pod);
+  expect(r.alerts[0].orchestrator.resource.name).toBe(pod);
+  const other = run([s1(0, { pod }), s2raw(100, { pod: pod.slice(0, 599) + "r" })]);
+  expect(other.stats.matches).toBe(0);
 });
 
 test("args with quotes, backslashes, controls and the tag's own name stay inside their strings", () => {

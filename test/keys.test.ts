@@ -1,4 +1,4 @@
-// SPEC §4 Keys: missing keys, array keys (each element, at most 4), and key mode namespace-pod.
+// SPEC §4 Keys: missing keys, array keys (each element, up to max_keys_per_record), and key mode namespace-pod.
 import { expect, test } from "vitest";
 import { run, s1, s2raw, s2ecs } from "./helpers.js";
 
@@ -23,11 +23,16 @@ test("an array key makes the record a candidate under each element", () => {
   expect(r.tagged[0].tag.alerts.map((a: any) => a.sequence.key)).toEqual(["a", "b"]);
 });
 
-test("at most 4 keys per record; the rest are counted", () => {
+test("at most max_keys_per_record keys per record; the rest are counted", () => {
   const pods = ["a", "b", "c", "d", "e", "f"];
-  const r = run([...pods.map((p, i) => s1(i, { pod: p })), s2raw(100, { pod: pods })]);
+  const recs = [...pods.map((p, i) => s1(i, { pod: p })), s2raw(100, { pod: pods })];
+  const r = run(recs, { maxKeysPerRecord: 4 });
   expect(r.stats.matches).toBe(4);
   expect(r.stats.keys_overflow).toBe(2);
+  // the default (16) takes all six
+  const all = run(recs);
+  expect(all.stats.matches).toBe(6);
+  expect(all.stats.keys_overflow).toBe(0);
 });
 
 test("a repeated element is one key", () => {

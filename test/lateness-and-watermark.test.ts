@@ -37,10 +37,14 @@ test("a time within max_future_ms of the host clock does move it", () => {
   expect(tight.stats.late).toBe(0);
 });
 
-test("expired state is dropped as the watermark passes it", () => {
-  const recs = [s1(0)];
-  for (let i = 1; i <= 20; i++) recs.push(s1(i * 1000, { pod: `p${i}` }));
-  const r = run(recs, { latenessMs: 1000 });
-  // pod-a's entry (t=0) is long behind the watermark: the sweep freed it and keys stay few
-  expect(r.stats.keys_active).toBeLessThan(21);
+test("state the watermark passed is reclaimed when room is needed, without counting an eviction", () => {
+  const recs = [];
+  for (let i = 0; i < 40; i++) recs.push(s1(i * 1000, { pod: `p${i}` }));
+  const r = run(recs, { latenessMs: 1000, maxKeys: 8 });
+  // each key's only entry fell behind the watermark (newest − lateness − maxspan) long before its slot was needed
+  expect(r.stats.keys_active).toBeLessThanOrEqual(8);
+  expect(r.stats.keys_evicted).toBe(0);
+  // keys still within reach of an on-time candidate are evicted, and counted
+  const tight = run(recs.map((x, i) => s1(i, { pod: `p${i}` })), { latenessMs: 1000, maxKeys: 8 });
+  expect(tight.stats.keys_evicted).toBe(32);
 });

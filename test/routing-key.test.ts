@@ -147,7 +147,7 @@ test("records that are no candidate: the VRL does not fail, and routes a record 
   const allow = s2raw(100, { decision: "allow", pod: "web-1", ns: "shop" });
   const forbid = s2raw(100, { pod: "web-1", ns: "shop" });
   const ls = s1(0, { name: "ls", pod: "web-1", ns: "shop" });
-  const others = [{ log: "plain container line", stream: "stdout" }, { message: JSON.stringify(forbid) }, "not json at all", "[1,2]", "{}"];
+  const others = [{ log: "plain container line", stream: "stdout" }, { message: JSON.stringify(allow) }, "not json at all", "[1,2]", "{}"];
   for (const keyMode of ["pod", "namespace-pod"] as const) {
     const texts = [allow, ls, ...others].map(line);
     expect(printedKeys(texts, keyMode).every((k) => k === "")).toBe(true);
@@ -155,7 +155,13 @@ test("records that are no candidate: the VRL does not fail, and routes a record 
     expect(vrlRoute(line(forbid), keyMode)).toBe(expected);
     expect(vrlRoute(line(allow), keyMode)).toBe(expected);
     expect(vrlRoute(line(ls), keyMode)).toBe(expected);
-    for (const o of others) expect(vrlRoute(line(o), keyMode)).toBe("");
+    for (const o of others.filter((o) => !(typeof o === "object" && "message" in o))) expect(vrlRoute(line(o), keyMode)).toBe("");
+    // an audit Event carried in a log line's text is read in its place, by both
+    for (const carried of [{ message: JSON.stringify(forbid) }, { log: JSON.stringify(forbid) + "\n", stream: "stdout" }]) {
+      expect(printedKeys([line(carried)], keyMode)).toEqual([expected]);
+      expect(vrlRoute(line(carried), keyMode)).toBe(expected);
+    }
+    expect(vrlRoute(line({ message: JSON.stringify(allow) }), keyMode)).toBe(expected);
   }
 });
 

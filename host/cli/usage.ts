@@ -19,6 +19,8 @@ options (each also a snake_case key of a --config JSON file; flags win over it):
   --lateness-ms N          --max-future-ms N    --skew-ms N        --hold-ms N
   --maxspan-ms N           --max-state-bytes N  --max-keys N       --ring-capacity N
   --max-record-bytes N     --max-summary-bytes N                   --batch-bytes N
+  --source-field FIELD     a record field naming its stream: each value keeps its own watermark (default: one)
+  --source-idle-ms N       --max-sources N      --max-keys-per-record N
   --alerts, --no-alerts    write alert records (default) or not
   --redact, --no-redact    mask credentials in tags and alerts (default) or copy values verbatim
   --stats                  one JSON line of counters on stderr at exit

@@ -94,7 +94,7 @@ export function buildFluentBitModule(input: Record<string, unknown> = {}, ruleSe
   const rules = ruleSet.map((r) => (opts.maxspanMs ? { ...r, maxspanMs: opts.maxspanMs } : r));
   let program: Uint8Array;
   try {
-    program = compileRules(rules);
+    program = compileRules(rules, { sourceField: opts.sourceField || undefined });
   } catch (e) {
     throw new OptionError(spelling("rules"), `${rules.length} rules`, (e as Error).message);
   }

@@ -2,7 +2,7 @@
 // (layout: assembly/program.ts and assembly/rules.ts). Same bytes for the Node and Fluent Bit builds.
 
 import type { Expr, SequenceRule } from "./model.js";
-import { SHAPES, readAs, argsTruncated, type Alias, type Derived, type Shape } from "./shapes.js";
+import { SHAPES, EMBEDDED, aliasesOf, expandDerived, argsTruncated, type Alias, type Derived, type Shape } from "./shapes.js";
 import { compileRegex } from "./regex.js";
 import { cidrBlob } from "./cidr.js";
 
@@ -28,7 +28,7 @@ const SUBSTR_HAS_END = 0x10000;
 const NS = { value: 0, serviceaccount: 1 } as const;
 const PART = { LITERAL: 0, KEY: 1, SPAN_MS: 2, FIELD: 3, POD: 4 } as const;
 export const TAG_MEMBER = "podprobe";
-const LIMITS = { paths: 256, fields: 128, strings: 4096, sets: 256, shapes: 8, rules: 16, summary: 16, parts: 32, derived: 64 };
+const LIMITS = { paths: 256, fields: 128, strings: 4096, sets: 256, shapes: 8, rules: 16, summary: 16, parts: 64, stages: 8, keys: 8, derived: 64 };
 // derived values (assembly/derive.ts): the op, and how split arguments are quoted
 const DERIVE = { basename: 1, after: 2, split: 3, list: 4, select: 5, when: 6, bool: 7, epochNs: 8, member: 9 } as const;
 const QUOTING = { plain: 0, tetragon: 1 } as const;
@@ -52,6 +52,8 @@ class Interner<T> {
 
 export interface CompileOptions {
   shapes?: Shape[];
+  /** A record field naming the record's source for per-source watermarks (e.g. Vector's `source_type`). */
+  sourceField?: string;
 }
 
 /** The program for these rules. Throws with a message naming what does not fit the engine's limits. */
@@ -71,7 +73,7 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
     paths.id(`${a.path}\u0000${a.underscoreFrom ?? NONE}`, () => [str(a.path), a.underscoreFrom ?? NONE]);
   const fields = new Interner<Alias[][]>(LIMITS.fields, "fields");
   // guards read physical fields through shape 0, which maps every name to itself
-  const field = (name: string) => fields.id(name, () => shapes.map((s) => readAs(s, name)));
+  const field = (name: string) => fields.id(name, () => shapes.map((s) => aliasesOf(s, name)));
   const code: number[] = [];
 
   const emit = (e: Expr): number => {
@@ -151,12 +153,24 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
   const ruleWords: number[] = [];
   for (const rule of rules) {
     if (rule.sample) throw new NotYetSupported(`rule ${rule.id}: sample by … is not yet supported by the engine`);
-    if (rule.stages.length < 1 || rule.stages.length > 4) throw new Error(`rule ${rule.id}: 1 to 4 stages (got ${rule.stages.length})`);
-    if (rule.maxspanMs === undefined) throw new Error(`rule ${rule.id}: a maxspan is required`);
-    for (const st of rule.stages) if (st.keys.length !== 1) throw new Error(`rule ${rule.id}: exactly one join field per stage (got ${st.keys.length})`);
-    const maxspanNs = BigInt(Math.round(rule.maxspanMs * 1e6));
-    if (maxspanNs <= 0n) throw new Error(`rule ${rule.id}: maxspan must be > 0`);
-    ruleWords.push(str(rule.id), str(rule.name), Number(maxspanNs & 0xffffffffn), Number(maxspanNs >> 32n));
+    if (rule.stages.length < 1 || rule.stages.length > LIMITS.stages) throw new Error(`rule ${rule.id}: 1 to ${LIMITS.stages} stages (got ${rule.stages.length})`);
+    for (const st of rule.stages) {
+      if (st.keys.length < 1 || st.keys.length > LIMITS.keys) throw new Error(`rule ${rule.id}: 1 to ${LIMITS.keys} join fields per stage (got ${st.keys.length})`);
+    }
+    if (rule.stages.length > 1) {
+      const n = rule.stages[0].keys.length;
+      if (rule.stages.some((st) => st.keys.length !== n)) throw new Error(`rule ${rule.id}: every stage joins on the same number of fields`);
+    }
+    // no maxspan: both words all ones (a sequence then waits as long as state and lateness keep it)
+    let lo = 0xffffffff;
+    let hi = 0xffffffff;
+    if (rule.maxspanMs !== undefined) {
+      const maxspanNs = BigInt(Math.round(rule.maxspanMs * 1e6));
+      if (maxspanNs <= 0n) throw new Error(`rule ${rule.id}: maxspan must be > 0`);
+      lo = Number(maxspanNs & 0xffffffffn);
+      hi = Number(maxspanNs >> 32n);
+    }
+    ruleWords.push(str(rule.id), str(rule.name), lo, hi);
     ruleWords.push(rule.severity, rule.riskScore, str(JSON.stringify(rule.threat)), rule.stages.length);
     const summaryNames: string[][] = [];
     for (const stage of rule.stages) {
@@ -164,7 +178,8 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
       const summary = [{ name: "@timestamp", field: stage.time }, ...stage.summary];
       if (summary.length > LIMITS.summary) throw new Error(`rule ${rule.id}: more than ${LIMITS.summary} summary fields`);
       summaryNames.push(summary.map((s) => s.name));
-      ruleWords.push(emit(stage.when), field(stage.time), field(stage.keys[0]), field(stage.namespace.field), NS[stage.namespace.from]);
+      ruleWords.push(emit(expandDerived(stage.when, shapes)), field(stage.time), stage.keys.length, ...stage.keys.map(field));
+      ruleWords.push(field(stage.namespace.field), NS[stage.namespace.from]);
       ruleWords.push(summary.length);
       for (const s of summary) ruleWords.push(str(s.name), field(s.field ?? s.name), "redact" in s && s.redact ? 1 : 0);
     }
@@ -176,6 +191,12 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
       else ruleWords.push(p.kind, p.a ?? 0, p.b ?? 0);
     }
   }
+  // record-level settings: the source field, and where an embedded record may be
+  const embedShape = shapes.findIndex((s) => s.name === EMBEDDED.shape);
+  ruleWords.push(opts.sourceField ? field(opts.sourceField) : NONE);
+  const carriers = embedShape > 0 ? EMBEDDED.carriers : [];
+  ruleWords.push(carriers.length, ...carriers.map(field));
+  ruleWords.push(embedShape > 0 ? embedShape : NONE, embedShape > 0 ? str(EMBEDDED.marker) : NONE);
   const tagPath = path({ path: TAG_MEMBER });
   str(TAG_MEMBER);
 

@@ -43,8 +43,9 @@ export interface SummaryField {
 export interface Stage {
   when: Expr;
   /**
-   * Logical fields holding the join key, in order (EQL `by` fields: the sequence's own first, then the stage's).
-   * An array value makes the record a candidate under each element. The engine runs exactly one field today.
+   * Logical fields holding the join key, in order (EQL `by` fields: the sequence's own first, then the stage's);
+   * 1 to 8, the same number in every stage of a sequence. An array value makes the record a candidate under each
+   * element (several arrays: each combination, up to `max_keys_per_record`).
    */
   keys: string[];
   /** namespace-pod key mode: where the namespace comes from. */
@@ -60,11 +61,14 @@ export interface SequenceRule {
   severity: number;
   riskScore: number;
   threat: unknown[];
-  /** The sequence's span; undefined: no maxspan (the engine requires one today). A single-event rule ignores it. */
+  /**
+   * The sequence's span; undefined: no maxspan (a partial sequence then waits as long as state and lateness keep
+   * it). A single-event rule ignores it.
+   */
   maxspanMs?: number;
   /**
-   * One stage: a single-event rule (each matching record alerts on its own). Two: a sequence, also matched when
-   * its records arrive out of order. Three or four: a sequence matched in arrival order, as EQL does.
+   * One stage: a single-event rule (each matching record alerts on its own). Two to eight: a sequence — EQL's
+   * answer for records in time order, and every key EQL reports when they arrive out of order within lateness.
    */
   stages: Stage[];
   /** Alert message; {key}, {pod}, {span_ms} and {<stage>:<summary name>} are filled in. */

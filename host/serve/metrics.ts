@@ -9,7 +9,7 @@ import { listenOn } from "./startup.js";
 import type { Address } from "./address.js";
 
 /** Engine counters that are levels, not totals. */
-export const GAUGES = new Set(["keys_active", "state_bytes", "max_state_bytes", "forward_queued_bytes", "forward_connected", "http_inflight_bytes"]);
+export const GAUGES = new Set(["keys_active", "sources_active", "state_bytes", "max_state_bytes", "forward_queued_bytes", "forward_connected", "http_inflight_bytes"]);
 
 const HELP: Record<string, string> = {
   records_in: "Records read.",
@@ -29,9 +29,12 @@ const HELP: Record<string, string> = {
   keys_evicted: "Keys evicted at max_keys (least recently used).",
   ring_overwrites: "Candidates overwritten in a full per-key ring.",
   state_bytes: "Bytes of correlation state in use.",
-  keys_overflow: "Array keys past the 4th of a record.",
+  keys_overflow: "Key combinations of a record past max_keys_per_record.",
   summaries_lost: "Partner summaries overwritten before their match (peer is then {}).",
   held_early: "Held records released before hold_ms because the hold arena was full.",
+  sources_active: "Sources holding the watermark back (a candidate within source_idle_ms).",
+  sources_dropped: "Sources forgotten at max_sources.",
+  embedded_invalid: "Log lines whose embedded audit Event is no valid JSON object (e.g. truncated); passed through unchanged.",
   args_truncated: "Sensor exec events whose arguments the sensor marked as truncated (Tetragon truncArgs).",
   max_state_bytes: "The max_state_bytes cap.",
   forward_queued_bytes: "Socket mode: bytes queued toward downstream.",

@@ -1,6 +1,7 @@
 // Socket mode: accepts Vector `socket` sinks (tcp or unix; codec json, newline_delimited framing) and writes
 // to a Vector `socket` source. All connections share one correlator (one state for every stream); each has
-// its own line framing. When the way downstream backs up, every input is paused until it drains.
+// its own line framing and is its own source for the watermark (one stream running ahead of another does not
+// make the other's records late). When the way downstream backs up, every input is paused until it drains.
 
 import { createServer, type Server, type Socket } from "node:net";
 import type { Correlator } from "../correlator.js";
@@ -28,17 +29,19 @@ export async function startSocketMode(c: Correlator, listen: Extract<Address, { 
   const pauseAll = () => connections.forEach((_, s) => s.pause());
   forwarder.on("drained", () => connections.forEach((_, s) => s.resume()));
 
+  let connectionCount = 0;
   server.on("connection", (sock) => {
     const lines = new LineSplitter();
+    const source = `connection-${++connectionCount}`;
     sock.on("data", (chunk: Buffer) => {
       const whole = lines.push(chunk);
-      if (whole.length) forwarder.send(c.write(whole));
+      if (whole.length) forwarder.send(c.write(whole, { source }));
       if (forwarder.full) pauseAll();
     });
     const finish = () => {
       if (!connections.delete(sock)) return;
       const rest = lines.end();
-      if (rest.length) forwarder.send(c.write(rest));
+      if (rest.length) forwarder.send(c.write(rest, { source }));
     };
     connections.set(sock, finish);
     sock.on("end", finish);
