@@ -37,7 +37,7 @@ export const VERSION: u32 = 1;
 // @ts-ignore: decorator
 @inline export const MAX_SHAPES: i32 = 8;
 // @ts-ignore: decorator
-@inline export const MAX_FIELDS: i32 = 128;
+@inline export const MAX_FIELDS: i32 = 256;
 // @ts-ignore: decorator
 @inline const MAX_ALTS: i32 = 4;
 

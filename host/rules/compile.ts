@@ -28,7 +28,7 @@ const SUBSTR_HAS_END = 0x10000;
 const NS = { value: 0, serviceaccount: 1 } as const;
 const PART = { LITERAL: 0, KEY: 1, SPAN_MS: 2, FIELD: 3, POD: 4 } as const;
 export const TAG_MEMBER = "podprobe";
-const LIMITS = { paths: 256, fields: 128, strings: 4096, sets: 256, shapes: 8, rules: 16, summary: 16, parts: 64, stages: 8, keys: 8, derived: 64 };
+const LIMITS = { paths: 256, fields: 256, strings: 4096, sets: 256, shapes: 8, rules: 16, summary: 16, parts: 64, stages: 8, keys: 8, derived: 64 };
 // derived values (assembly/derive.ts): the op, and how split arguments are quoted
 const DERIVE = { basename: 1, after: 2, split: 3, list: 4, select: 5, when: 6, bool: 7, epochNs: 8, member: 9 } as const;
 const QUOTING = { plain: 0, tetragon: 1 } as const;
