@@ -2,8 +2,9 @@
 // kube-apiserver audit Event ("kind":"Event", "apiVersion":"audit.k8s.io/…") is read as if it were the ECS
 // document Elastic's audit pipeline makes of it — the record's own fields under `kubernetes.audit.`, and the ECS
 // fields that pipeline sets (user.name, source.ip, event.outcome, …). Such an Event may also arrive inside a log
-// line (`log` or `message`), when kube-apiserver writes its audit log to stdout. The compiler turns all this
-// into per-field alias tables, and rewrites predicates on fields a shape derives rather than reads.
+// line (`log` or `message`), when kube-apiserver writes its audit log to stdout. The exec events of Tetragon,
+// Falco and Tracee are read as the ECS process events they stand for (the sensor shapes, at the end). The compiler
+// turns all this into per-field alias tables, and rewrites predicates on fields a shape derives rather than reads.
 
 import type { Expr } from "./model.js";
 
