@@ -16,7 +16,7 @@
 import { decodeString } from "./strings";
 
 // @ts-ignore: decorator
-@inline export const MAX_PATHS: i32 = 64;
+@inline export const MAX_PATHS: i32 = 256;
 // @ts-ignore: decorator
 @inline const MAX_NODES: u32 = 1024;
 // @ts-ignore: decorator

@@ -7,7 +7,9 @@
 //   sets:    n, n × (count, count × string)
 //   paths:   n, n × (string, underscoreFrom)
 //   shapes:  n, n × guard (code offset of a predicate, or NONE for shape 0, the default)
-//   fields:  n, n × shapes × (alts, alts × (kind << 24 | index))      kind 0 = path, 1 = constant string
+//   derived: the values shapes derive (assembly/derive.ts)
+//   fields:  n, n × shapes × (alts, alts × (kind << 24 | index))      kind 0 = path, 1 = constant string,
+//                                                                      2 = derived value (of the same shape)
 //   code:    n words of predicate nodes, each [op, a, b, size in words] followed by its children
 //   tag:     string (top-level member name), path (to detect a member already there)
 //   rules:   n, then per rule — read by rules.ts
@@ -22,6 +24,7 @@ import { T_NUMBER, T_FALSE } from "./scan";
 import { regexMatch, checkAutomaton } from "./regex";
 import { cidrMatch, checkRanges } from "./cidr";
 import { startsWithBytes, endsWithBytes, containsBytes, scalarView, utf16Length, substringOf, sliceOff, sliceLen, viewA, viewB } from "./strfunc";
+import { loadDerived, checkDerived, deriveShape, derivedCount, derivedShape, derivedType, derivedOff, derivedLen, derivedConst } from "./derive";
 
 export const NONE: u32 = 0xFFFFFFFF;
 export const MAGIC: u32 = 0x42525050;
@@ -32,9 +35,9 @@ export const VERSION: u32 = 1;
 // @ts-ignore: decorator
 @inline export const MAX_SETS: i32 = 256;
 // @ts-ignore: decorator
-@inline export const MAX_SHAPES: i32 = 4;
+@inline export const MAX_SHAPES: i32 = 8;
 // @ts-ignore: decorator
-@inline export const MAX_FIELDS: i32 = 128;
+@inline export const MAX_FIELDS: i32 = 256;
 // @ts-ignore: decorator
 @inline const MAX_ALTS: i32 = 4;
 
@@ -93,6 +96,8 @@ export let setCount: i32 = 0;
 const setTable: usize = heap.alloc(<usize>MAX_SETS * 8); // ptr to string indices u32 | count u32
 export let shapeCount: i32 = 1;
 const shapeGuards: usize = heap.alloc(<usize>MAX_SHAPES * 4);
+// per shape, a path its guard needs present (else NONE): most records are rejected on that slot alone
+const shapeMarkers: usize = heap.alloc(<usize>MAX_SHAPES * 4);
 export let fieldCount: i32 = 0;
 const fieldTable: usize = heap.alloc(<usize>MAX_FIELDS * MAX_SHAPES * (1 + MAX_ALTS) * 4);
 let code: usize = 0;
@@ -149,6 +154,7 @@ export function loadTables(p: usize, n: usize): bool {
   shapeCount = <i32>rd();
   if (shapeCount < 1 || shapeCount > MAX_SHAPES) return false;
   for (let i = 0; i < shapeCount; i++) store<u32>(shapeGuards + <usize>i * 4, rd());
+  if (!loadDerived(shapeCount)) return false;
   fieldCount = <i32>rd();
   if (fieldCount > MAX_FIELDS) return false;
   for (let f = 0; f < fieldCount; f++) {
@@ -161,7 +167,8 @@ export function loadTables(p: usize, n: usize): bool {
         const w = rd();
         const kind = w >> 24;
         const idx = w & 0xFFFFFF;
-        if ((kind == 0 && idx >= <u32>np) || (kind == 1 && idx >= <u32>stringCount) || kind > 1) return false;
+        if ((kind == 0 && idx >= <u32>np) || (kind == 1 && idx >= <u32>stringCount) || kind > 2) return false;
+        if (kind == 2 && (idx >= <u32>derivedCount || derivedShape(idx) != s)) return false;
         store<u32>(row + 4 + <usize>a * 4, w);
       }
     }
@@ -174,7 +181,25 @@ export function loadTables(p: usize, n: usize): bool {
   tagPath = rd();
   if (tagPath != NONE && tagPath >= <u32>np) return false;
   for (let i = 1; i < shapeCount; i++) if (!checkCode(load<u32>(shapeGuards + <usize>i * 4))) return false;
+  for (let i = 0; i < shapeCount; i++) store<u32>(shapeMarkers + <usize>i * 4, i == 0 ? NONE : markerOf(load<u32>(shapeGuards + <usize>i * 4)));
+  if (!checkDerived()) return false;
   return loadError == 0;
+}
+
+/**
+ * A path that must be present for the guard at pc to hold, or NONE: the guard is (or starts an `and` with) an
+ * equality or existence test of a field that shape 0 reads from exactly one path.
+ */
+function markerOf(pc: u32): u32 {
+  let op = w(pc);
+  if (op == OP_AND && w(pc + 1) > 0) {
+    pc += 4;
+    op = w(pc);
+  }
+  if (op != OP_EQ && op != OP_EXISTS) return NONE;
+  const row = fieldRow(w(pc + 1), 0);
+  const alias = load<u32>(row, 4);
+  return load<u32>(row) == 1 && alias >> 24 == 0 ? alias : NONE;
 }
 
 @inline function fieldRow(f: u32, s: i32): usize {
@@ -245,6 +270,15 @@ export function getField(f: u32): bool {
       fvConst = true;
       return true;
     }
+    if (wd >> 24 == 2) {
+      const dt = derivedType(idx);
+      if (dt == T_NONE) continue;
+      fvType = dt;
+      fvOff = derivedOff(idx);
+      fvLen = derivedLen(idx);
+      fvConst = derivedConst(idx);
+      return true;
+    }
     const t = slotType(<i32>idx);
     if (t != T_NONE) {
       fvType = t;
@@ -258,15 +292,18 @@ export function getField(f: u32): bool {
   return false;
 }
 
-/** Chooses the record's shape: the first shape whose guard holds, else shape 0. */
+/** Chooses the record's shape: the first shape whose guard holds, else shape 0; then derives its values. */
 export function selectShape(): void {
   shape = 0;
   for (let i = 1; i < shapeCount; i++) {
+    const marker = load<u32>(shapeMarkers + <usize>i * 4);
+    if (marker != NONE && slotType(<i32>marker) == T_NONE) continue;
     if (evalNode(load<u32>(shapeGuards + <usize>i * 4))) {
       shape = i;
-      return;
+      break;
     }
   }
+  deriveShape(shape);
 }
 
 // how a set is matched

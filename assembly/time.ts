@@ -8,6 +8,9 @@ import { decodeString, scratch, SCRATCH_CAP } from "./strings";
 
 export let timeOk: bool = false;
 
+/** Type flag (beside scan.ts's) of a JSON integer that a shape reads as epoch nanoseconds (assembly/derive.ts). */
+export const T_EPOCH_NS: u32 = 0x20;
+
 // @ts-ignore: decorator
 @inline const NS_PER_SEC: i64 = 1_000_000_000;
 // @ts-ignore: decorator
@@ -186,10 +189,25 @@ function parseEpochMillis(p: usize, n: usize): i64 {
   return neg ? -ns : ns;
 }
 
+/** Epoch nanoseconds written as a JSON integer (Tracee's timestamp, beyond 2^53): exact as i64. */
+function parseEpochNanos(p: usize, n: usize): i64 {
+  timeOk = false;
+  let i: usize = n > 0 && load<u8>(p) == 0x2D ? 1 : 0;
+  if (i == n || n - i > 19) return 0;
+  let ns: i64 = 0;
+  for (; i < n; i++) {
+    const dg = digit(p, i);
+    if (dg < 0 || ns > (I64.MAX_VALUE - <i64>dg) / 10) return 0;
+    ns = ns * 10 + <i64>dg;
+  }
+  timeOk = true;
+  return load<u8>(p) == 0x2D ? -ns : ns;
+}
+
 /** Event time of a value (type bits as in scan.ts). Sets timeOk. */
 export function parseTime(t: u32, p: usize, n: usize): i64 {
   const base = t & T_MASK;
-  if (base == T_NUMBER) return parseEpochMillis(p, n);
+  if (base == T_NUMBER) return (t & T_EPOCH_NS) != 0 ? parseEpochNanos(p, n) : parseEpochMillis(p, n);
   if (base != T_STRING) {
     timeOk = false;
     return 0;

@@ -4,7 +4,7 @@
 // podprobe's before it reports any number, so this is also an independent second implementation.
 
 import type { Expr, SequenceRule } from "../host/rules/rule.js";
-import { SHAPES, type Alias } from "../host/rules/shapes.js";
+import { SHAPES, aliasesOf } from "../host/rules/shapes.js";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -66,8 +66,9 @@ function lookup(o: Json | undefined, path: string, underscoreFrom = Infinity): J
 }
 
 function fieldOf(rec: Obj, shape: number, name: string): Json | undefined {
-  for (const a of SHAPES[shape].aliases(name) as Alias[]) {
+  for (const a of aliasesOf(SHAPES[shape], name)) {
     if ("constant" in a) return a.constant;
+    if ("derive" in a) throw new Error("baseline: the sensor shapes' derived values are not modelled");
     const v = lookup(rec, a.path, a.underscoreFrom ?? Infinity);
     if (v !== undefined) return v;
   }

@@ -23,6 +23,7 @@ export const COUNTER_NAMES = [
   "sources_active",
   "sources_dropped",
   "embedded_invalid",
+  "args_truncated",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

@@ -2,7 +2,7 @@
 // (layout: assembly/program.ts and assembly/rules.ts). Same bytes for the Node and Fluent Bit builds.
 
 import type { Expr, SequenceRule } from "./model.js";
-import { SHAPES, EMBEDDED, aliasesOf, expandDerived, type Alias, type Shape } from "./shapes.js";
+import { SHAPES, EMBEDDED, aliasesOf, expandDerived, argsTruncated, type Alias, type Derived, type Shape } from "./shapes.js";
 import { compileRegex } from "./regex.js";
 import { cidrBlob } from "./cidr.js";
 
@@ -28,12 +28,18 @@ const SUBSTR_HAS_END = 0x10000;
 const NS = { value: 0, serviceaccount: 1 } as const;
 const PART = { LITERAL: 0, KEY: 1, SPAN_MS: 2, FIELD: 3, POD: 4 } as const;
 export const TAG_MEMBER = "podprobe";
-const LIMITS = { paths: 64, fields: 128, strings: 4096, sets: 256, shapes: 4, rules: 16, summary: 16, parts: 64, stages: 8, keys: 8 };
+const LIMITS = { paths: 256, fields: 256, strings: 4096, sets: 256, shapes: 8, rules: 16, summary: 16, parts: 64, stages: 8, keys: 8, derived: 64 };
+// derived values (assembly/derive.ts): the op, and how split arguments are quoted
+const DERIVE = { basename: 1, after: 2, split: 3, list: 4, select: 5, when: 6, bool: 7, epochNs: 8, member: 9 } as const;
+const QUOTING = { plain: 0, tetragon: 1 } as const;
 
 class Interner<T> {
   readonly items: T[] = [];
   private readonly index = new Map<string, number>();
   constructor(private readonly limit: number, private readonly what: string) {}
+  find(key: string): number | undefined {
+    return this.index.get(key);
+  }
   id(key: string, make: () => T): number {
     const known = this.index.get(key);
     if (known !== undefined) return known;
@@ -105,6 +111,44 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
     if (!s.guard) throw new Error(`rule program: shape ${s.name} needs a guard`);
     return emit(s.guard);
   });
+  // per shape, the predicate telling records whose arguments the sensor marked as truncated (read in that shape)
+  const truncated = shapes.map((s, i) => {
+    const e = argsTruncated(s);
+    return i === 0 || !e ? NONE : emit(e);
+  });
+
+  // Derived values, in the order the engine computes them for a record of their shape: whatever a value reads
+  // (its operands, the fields of its predicates) is derived before it.
+  const derived = new Interner<{ shape: number; words: number[] }>(LIMITS.derived, "derived values");
+  const deriving = new Set<string>();
+  const derive = (s: number, d: Derived): number => {
+    const key = `${s}\u0000${JSON.stringify(d)}`;
+    const known = derived.find(key);
+    if (known !== undefined) return known;
+    if (deriving.has(key)) throw new Error(`rule program: shape ${shapes[s].name} derives ${d.derive} from itself`);
+    deriving.add(key);
+    const operand = (name: string) => {
+      const f = field(name);
+      for (const a of fields.items[f][s]) if ("derive" in a) derive(s, a);
+      return f;
+    };
+    const optional = (name?: string) => (name === undefined ? NONE : operand(name));
+    const predicate = (e: Expr) => {
+      fieldsOf(e).forEach(operand);
+      return emit(e);
+    };
+    let args: number[];
+    if (d.derive === "basename" || d.derive === "epochNs") args = [operand(d.of)];
+    else if (d.derive === "after") args = [operand(d.of), str(d.separator)];
+    else if (d.derive === "split") args = [optional(d.head), operand(d.of), QUOTING[d.quoting]];
+    else if (d.derive === "list") args = [optional(d.head), operand(d.count), ...d.items.map(operand)];
+    else if (d.derive === "member") args = [operand(d.of), str(d.member)];
+    else if (d.derive === "select") args = [operand(d.of), str(d.key), str(d.equals), str(d.member)];
+    else if (d.derive === "when") args = [predicate(d.holds), operand(d.of)];
+    else args = [d.present ? predicate(d.present) : NONE, predicate(d.holds)];
+    deriving.delete(key);
+    return derived.id(key, () => ({ shape: s, words: [DERIVE[d.derive], s, args.length, ...args] }));
+  };
 
   const ruleWords: number[] = [];
   for (const rule of rules) {
@@ -156,14 +200,27 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
   const tagPath = path({ path: TAG_MEMBER });
   str(TAG_MEMBER);
 
+  // every derived value a field reads in some shape (deriving one may add fields: the loop takes them too)
+  for (let f = 0; f < fields.items.length; f++) {
+    fields.items[f].forEach((alts, s) => alts.forEach((a) => "derive" in a && derive(s, a)));
+  }
+  // grouped by shape, keeping the order within a shape (operands first)
+  const byShape = derived.items.map((d, i) => ({ d, i })).sort((a, b) => a.d.shape - b.d.shape || a.i - b.i);
+  const derivedAt = new Map(byShape.map((x, at) => [x.i, at]));
+  const derivedWords = [byShape.length, ...byShape.flatMap((x) => x.d.words), ...truncated];
+
   // field alias tables (after every field is known, so every path is interned)
   const fieldWords: number[] = [];
   for (const perShape of fields.items) {
-    for (const alts of perShape) {
+    perShape.forEach((alts, s) => {
       if (alts.length > 4) throw new Error("rule program: more than 4 aliases for one field");
       fieldWords.push(alts.length);
-      for (const a of alts) fieldWords.push("constant" in a ? (1 << 24) | str(a.constant) : path(a));
-    }
+      for (const a of alts) {
+        if ("constant" in a) fieldWords.push((1 << 24) | str(a.constant));
+        else if ("derive" in a) fieldWords.push((2 << 24) | derivedAt.get(derive(s, a))!);
+        else fieldWords.push(path(a));
+      }
+    });
   }
 
   const words: number[] = [MAGIC, VERSION];
@@ -186,6 +243,7 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
   words.push(paths.items.length);
   for (const [s, u] of paths.items) words.push(s, u);
   words.push(shapes.length, ...guards);
+  words.push(...derivedWords);
   words.push(fields.items.length, ...fieldWords);
   words.push(code.length, ...code);
   words.push(str(TAG_MEMBER), tagPath);
@@ -224,4 +282,14 @@ function messageParts(rule: SequenceRule, summaryNames: string[][]): Part[] {
   }
   if (last < rule.message.length) parts.push({ kind: PART.LITERAL, text: rule.message.slice(last) });
   return parts;
+}
+
+/** The fields a predicate reads. */
+function fieldsOf(e: Expr): string[] {
+  if ("all" in e) return e.all.flatMap(fieldsOf);
+  if ("any" in e) return e.any.flatMap(fieldsOf);
+  if ("not" in e) return fieldsOf(e.not);
+  if ("fieldFn" in e) return [e.field, e.other];
+  // every other predicate names its field under its operator's key, written first
+  return [(e as Record<string, unknown>)[Object.keys(e)[0]] as string];
 }

@@ -3,6 +3,7 @@
 // loaded from EQL use the same profiles, so the same rule gives the same program either way.
 
 import type { Stage, SummaryField } from "./model.js";
+import { INTERACTIVE_SOURCE } from "./shapes.js";
 
 export interface Profile {
   summary: SummaryField[];
@@ -23,6 +24,8 @@ export const PROFILES = {
       { name: "process.executable" },
       { name: "container.id" },
       { name: "orchestrator.namespace" },
+      // which sensor signal stood for process.interactive (absent for ECS process events)
+      { name: "interactive_source", field: INTERACTIVE_SOURCE },
     ],
     namespace: POD_NS,
     fragment: ["process.name"],

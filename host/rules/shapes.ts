@@ -2,13 +2,20 @@
 // kube-apiserver audit Event ("kind":"Event", "apiVersion":"audit.k8s.io/…") is read as if it were the ECS
 // document Elastic's audit pipeline makes of it — the record's own fields under `kubernetes.audit.`, and the ECS
 // fields that pipeline sets (user.name, source.ip, event.outcome, …). Such an Event may also arrive inside a log
-// line (`log` or `message`), when kube-apiserver writes its audit log to stdout. The compiler turns all this
-// into per-field alias tables, and rewrites predicates on fields a shape derives rather than reads.
+// line (`log` or `message`), when kube-apiserver writes its audit log to stdout. The exec events of Tetragon,
+// Falco and Tracee are read as the ECS process events they stand for (sensor-shapes.ts). The compiler
+// turns all this into per-field alias tables, and rewrites predicates on fields a shape derives rather than reads.
 
 import type { Expr } from "./model.js";
+import { SENSOR_SHAPES, INTERACTIVE_SOURCE, raw } from "./sensor-shapes.js";
 
-/** One way to read a logical field: a physical path (dots under `underscoreFrom` may be underscores) or a constant. */
-export type Alias = { path: string; underscoreFrom?: number } | { constant: string };
+export { SENSOR_SHAPES, INTERACTIVE_SOURCE, raw };
+
+/**
+ * One way to read a logical field: a physical path (dots under `underscoreFrom` may be underscores), a constant, or
+ * a value derived from other fields of the record (the sensor shapes: sensor-shapes.ts).
+ */
+export type Alias = { path: string; underscoreFrom?: number } | { constant: string } | Derived;
 
 /**
  * A field a shape computes: the union of other logical fields (ECS `related.user` is the user's id and name), or
@@ -86,6 +93,8 @@ export const SHAPES: Shape[] = [
       return undefined;
     },
   },
+  // Tetragon, Falco and Tracee exec events, read as ECS process events
+  ...SENSOR_SHAPES,
 ];
 
 /** Records inside a log line: the fields that may carry one, the shape it must have, and a marker its text holds. */
@@ -94,10 +103,18 @@ export const EMBEDDED = { carriers: ["log", "message"], shape: "k8s-audit-event"
 // A logical field that is present (as a constant) in exactly one shape: guards a derivation to its shape.
 const SHAPE_MARK = "\u0000shape:";
 
-/** The aliases of a logical field in a shape (including the compiler's own shape markers). */
+/**
+ * The aliases of a logical field in a shape (including the compiler's own shape markers). Fields podprobe itself
+ * defines (a name starting with NUL: the interactive source, a sensor shape's helpers) are never read from a
+ * record under their own name: a shape that does not define one reads it as absent; `raw(path)` is that path in
+ * every shape.
+ */
 export function aliasesOf(shape: Shape, field: string): Alias[] {
   if (field.startsWith(SHAPE_MARK)) return field === SHAPE_MARK + shape.name ? [{ constant: "1" }] : [];
-  return shape.aliases(field);
+  if (field.startsWith(raw(""))) return [{ path: field.slice(raw("").length) }];
+  const aliases = shape.aliases(field);
+  if (field.startsWith("\u0000") && aliases.every((a) => "path" in a && a.path === field)) return [];
+  return aliases;
 }
 
 /** The field a predicate leaf reads: its operator's own key holds it (`{ eq: field, values }`, `{ cmp: field, … }`). */
@@ -170,4 +187,63 @@ export function expandDerived(e: Expr, shapes: Shape[] = SHAPES): Expr {
     }
   }
   return alts.length ? { any: [e, ...alts] } : e;
+}
+
+// ── derived values, and the sensor shapes (sensor-shapes.ts) ─────────────────────────────────────────────
+
+/** A value a shape computes from other fields of the record (read in the same shape). */
+export type Derived =
+  /** the part of a path after its last `/` (absent when empty) */
+  | { derive: "basename"; of: string }
+  /** the part after the first `separator` (the whole value without one; absent when empty) */
+  | { derive: "after"; of: string; separator: string }
+  /**
+   * an argument list: `head` (when given it must be present), then the string `of` split at spaces — `plain`: at
+   * every space (Falco's join); `tetragon`: an argument holding a space is wrapped in quotes (Tetragon's join)
+   */
+  | { derive: "split"; of: string; head?: string; quoting: "plain" | "tetragon" }
+  /** `head`, then `items[0 … count-1]`: present only when the record holds every one of them */
+  | { derive: "list"; head?: string; count: string; items: string[] }
+  /** the member at path `member` (member names joined by dots) of the object `of` */
+  | { derive: "member"; of: string; member: string }
+  /** in the array `of`, the first object whose member `key` is the string `equals`: its member at path `member` */
+  | { derive: "select"; of: string; key: string; equals: string; member: string }
+  /** the value of `of` when the predicate holds */
+  | { derive: "when"; of: string; holds: Expr }
+  /** true or false as the predicate `holds`; absent when `present` does not hold */
+  | { derive: "bool"; present?: Expr; holds: Expr }
+  /** an integer of epoch nanoseconds (an event time) */
+  | { derive: "epochNs"; of: string };
+
+/** The predicate that tells a shape's records whose arguments the sensor marked as truncated, if it marks them. */
+export function argsTruncated(shape: Shape): Expr | undefined {
+  return (shape as { argsTruncated?: Expr }).argsTruncated;
+}
+
+/**
+ * How the values a field is compared with can appear in a record, over every shape: "token" — as the record's own
+ * JSON value (a path, or an element or member of one); "substring" — inside one of the record's strings (a
+ * basename, a split argument, the part after a separator); "none" — not at all (a constant, or a boolean the
+ * shape computes). A literal prefilter may require a value as a quoted token only for "token" fields, as a
+ * substring for "substring" fields, and nothing for "none".
+ */
+export function spelling(field: string, shapes: Shape[] = SHAPES): "token" | "substring" | "none" {
+  let worst: "token" | "substring" | "none" = "token";
+  const rank = { token: 0, substring: 1, none: 2 } as const;
+  const note = (s: "token" | "substring" | "none") => {
+    if (rank[s] > rank[worst]) worst = s;
+  };
+  const visit = (shape: Shape, f: string, depth: number) => {
+    for (const a of aliasesOf(shape, f)) {
+      if ("path" in a) continue;
+      if ("constant" in a) note("none");
+      else if (a.derive === "when" || a.derive === "select" || a.derive === "member") depth < 8 ? visit(shape, a.of, depth + 1) : note("none");
+      else if (a.derive === "list") {
+        for (const x of [a.head, ...a.items]) if (x !== undefined) visit(shape, x, depth + 1);
+      } else if (a.derive === "epochNs" || a.derive === "bool") note("none");
+      else note("substring");
+    }
+  };
+  for (const s of shapes) visit(s, field, 0);
+  return worst;
 }

@@ -35,6 +35,7 @@ const HELP: Record<string, string> = {
   sources_active: "Sources holding the watermark back (a candidate within source_idle_ms).",
   sources_dropped: "Sources forgotten at max_sources.",
   embedded_invalid: "Log lines whose embedded audit Event is no valid JSON object (e.g. truncated); passed through unchanged.",
+  args_truncated: "Sensor exec events whose arguments the sensor marked as truncated (Tetragon truncArgs).",
   max_state_bytes: "The max_state_bytes cap.",
   forward_queued_bytes: "Socket mode: bytes queued toward downstream.",
   forward_connected: "Socket mode: 1 while connected to downstream.",
