@@ -9,7 +9,9 @@ import { createCorrelator, loadRuleFiles } from "../host/index.js";
 import { SEED_RULE } from "../host/rules/rule.js";
 import { createBaseline } from "./baseline.js";
 import { buildCorpus, corpusClock, type CorpusOptions } from "./corpus.js";
-import { FluentBitFilter } from "../host/fluent-bit/driver.js";
+import { FluentBitFilter, FB_WASM } from "../host/fluent-bit/driver.js";
+import { instrumentOps, opsOf, doNothingModule } from "./wasm-ops.js";
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 
 const { values: args } = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "boolean" }, mb: { type: "string" } } });
@@ -76,6 +78,35 @@ function runBaseline(corpus: Buffer, nowMs: number, prefilter: boolean) {
   return { s, out };
 }
 
+/** The record's kind, for the per-kind instruction counts (the corpus's own spellings). */
+const kindOf = (l: string) => (l.includes('"kind":"Event"') || l.includes("kubernetes.audit_logs") ? "audit" : l.includes('"process":{') ? "process" : "container");
+
+/**
+ * WASM instructions executed per record through the filter_wasm entry (malloc, malloc, call, free, free), on
+ * instrumented copies of build/podprobe-fluent-bit.wasm and of a do-nothing module, over every corpus record.
+ */
+function wasmOps(corpus: Buffer, nowMs: number) {
+  const run = (bytes: Uint8Array) => {
+    const f = new FluentBitFilter(instrumentOps(bytes));
+    const byKind: Record<string, { records: number; ops: number }> = {};
+    let records = 0;
+    for (let s = 0, e = corpus.indexOf(10); e >= 0; s = e + 1, e = corpus.indexOf(10, s)) {
+      const rec = corpus.subarray(s, e);
+      const before = opsOf(f.x as unknown as WebAssembly.Exports);
+      f.call(rec, nowMs);
+      const k = (byKind[kindOf(rec.toString("latin1"))] ??= { records: 0, ops: 0 });
+      k.records++;
+      k.ops += Number(opsOf(f.x as unknown as WebAssembly.Exports) - before);
+      records++;
+    }
+    const total = Object.values(byKind).reduce((a, k) => a + k.ops, 0);
+    return { perRecord: total / records, byKind: Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, { records: v.records, ops_per_record: v.ops / v.records }])) };
+  };
+  const podprobe = run(readFileSync(FB_WASM));
+  const nothing = run(doNothingModule());
+  return { wasm_ops_per_record: podprobe.perRecord, do_nothing_wasm_ops_per_record: nothing.perRecord, wasm_ops_by_kind: podprobe.byKind };
+}
+
 function assertIdentical(name: string, engine: Buffer, other: string): void {
   const b = Buffer.from(other);
   if (b.equals(engine)) return;
@@ -127,6 +158,9 @@ function main() {
     for (const l of lines) f.call(l, nowMs);
   });
 
+  log("fluent_bit_abi instructions per record (instrumented module, whole corpus)…");
+  const ops = wasmOps(corpus, nowMs);
+
   log("empty-batch call overhead…");
   const c0 = createCorrelator({ clock: () => nowMs, maxKeys: 1024, maxStateBytes: 4 << 20 });
   const calls = 100_000;
@@ -163,7 +197,7 @@ function main() {
     engine: caseOf(corpus.length, records, engine.s),
     engine_example_rules: caseOf(corpus.length, records, withRules.s),
     cli: caseOf(corpus.length, records, cliS),
-    fluent_bit_abi: caseOf(fbBytes, lines.length, fbS),
+    fluent_bit_abi: { ...caseOf(fbBytes, lines.length, fbS), ...ops },
     js_naive: caseOf(corpus.length, records, naive.s),
     js_prefilter: caseOf(corpus.length, records, pre.s),
   };
@@ -214,6 +248,8 @@ function main() {
   out.push("| case | MB/s | records/s | ns/record |");
   out.push("|---|---:|---:|---:|");
   for (const [k, c] of Object.entries(cases)) out.push(`| ${k} | ${f(c.mb_per_s)} | ${f(c.records_per_s)} | ${f(c.ns_per_record)} |`);
+  out.push("");
+  out.push(`fluent_bit_abi: ${f(ops.wasm_ops_per_record)} WASM instructions per record (do-nothing module: ${f(ops.do_nothing_wasm_ops_per_record)}); by kind: ${Object.entries(ops.wasm_ops_by_kind).map(([k, v]) => `${k} ${f(v.ops_per_record)} (${f(v.records)} records)`).join(", ")}`);
   out.push("");
   out.push(`flood: ${f(flood.distinct_pods)} distinct pods: ${f(flood.mb_per_s)} MB/s vs ${f(flood.baseline_mb_per_s)} MB/s over 400 pods (ratio ${f(flood.throughput_ratio, 2)}); state ${f(flood.state_bytes)} of ${f(flood.max_state_bytes)} bytes; ${f(flood.keys_evicted)} keys evicted`);
   out.push(`memory: peak RSS ${f(result.memory.peak_rss_bytes / 1048576)} MiB, WASM memory ${f(result.memory.wasm_memory_bytes / 1048576)} MiB; empty batch call ${f(result.empty_batch_call_ns)} ns`);

@@ -20,7 +20,7 @@ interface FbExports {
 
 export class FluentBitFilter {
   readonly x: FbExports;
-  constructor(bytes = readFileSync(FB_WASM)) {
+  constructor(bytes: Uint8Array<ArrayBuffer> = readFileSync(FB_WASM)) {
     this.x = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as FbExports;
   }
 
