@@ -7,6 +7,10 @@ export class Buf {
   base: usize;
   len: usize = 0;
   cap: usize;
+  // bytes elsewhere in memory (records passing unchanged) that follow the buffer's contents but are copied only
+  // when something is written after them (one copy per run of records), or never (Buf.unchangedFrom)
+  runPtr: usize = 0;
+  runLen: usize = 0;
 
   constructor(cap: usize) {
     this.cap = cap;
@@ -15,9 +19,42 @@ export class Buf {
 
   @inline reset(): void {
     this.len = 0;
+    this.runLen = 0;
   }
 
-  reserve(n: usize): void {
+  /** Appends [p, p+n) by reference: the bytes must stay in place until the next write or flush. */
+  defer(p: usize, n: usize): void {
+    if (this.runLen != 0 && this.runPtr + this.runLen == p) {
+      this.runLen += n;
+      return;
+    }
+    this.flush();
+    this.runPtr = p;
+    this.runLen = n;
+  }
+
+  /** Copies the deferred bytes in. */
+  flush(): void {
+    const n = this.runLen;
+    if (n == 0) return;
+    this.runLen = 0;
+    this.grow(n);
+    memory.copy(this.base + this.len, this.runPtr, n);
+    this.len += n;
+  }
+
+  /** True when the contents are exactly the deferred bytes [p, p+n) (nothing was written, nothing flushed). */
+  @inline unchangedFrom(p: usize, n: usize): bool {
+    return this.len == 0 && this.runLen == n && this.runPtr == p;
+  }
+
+  /** Room for n more bytes after the contents (the deferred bytes copied in first). */
+  @inline reserve(n: usize): void {
+    if (this.runLen != 0) this.flush();
+    if (this.len + n > this.cap) this.grow(n);
+  }
+
+  private grow(n: usize): void {
     const need = this.len + n;
     if (need <= this.cap) return;
     let cap = this.cap << 1;

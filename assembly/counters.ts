@@ -21,7 +21,9 @@ export const C_STATE_BYTES: i32 = 16;
 export const C_KEYS_OVERFLOW: i32 = 17; // array keys past the 4th
 export const C_SUMMARIES_LOST: i32 = 18; // partner summary overwritten in the arena before it was needed
 export const C_HELD_EARLY: i32 = 19; // held records released before hold_ms because the hold arena was full
-export const COUNTER_COUNT: i32 = 20;
+export const C_PREFILTER_SKIPPED: i32 = 20; // records the literal prefilter proved no candidate (passed unvalidated)
+export const C_PREFILTER_ESCAPED: i32 = 21; // records whose escapes (\u…) could spell a required literal
+export const COUNTER_COUNT: i32 = 22;
 
 export const counters: usize = heap.alloc(<usize>COUNTER_COUNT << 3);
 memory.fill(counters, 0, <usize>COUNTER_COUNT << 3);

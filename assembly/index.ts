@@ -6,6 +6,7 @@ import { counters, COUNTER_COUNT, addTo, C_RECORDS_IN, C_RECORDS_OUT, C_OVERSIZE
 import { init as engineInit, processBatch, flushHeld, requiredStateBytes, refreshCounters } from "./engine";
 import { out } from "./sequence";
 import { Buf } from "./buf";
+import { SLACK } from "./needles";
 
 const input = new Buf(1 << 20);
 
@@ -37,10 +38,10 @@ export function init(program: usize, programLen: usize): i32 {
   return engineInit(program, programLen);
 }
 
-/** The input region, grown to hold at least n bytes (16 bytes of slack for wide loads). */
+/** The input region, grown to hold at least n bytes (and SLACK bytes more for wide loads). */
 export function input_ptr(n: usize): usize {
   input.reset();
-  input.reserve(n + 16);
+  input.reserve(n + SLACK);
   return input.base;
 }
 

@@ -12,6 +12,7 @@ export const O_KEY_MODE: i32 = 7; // 0 = pod, 1 = namespace-pod
 export const O_ALERTS: i32 = 8; // 1 = write alert records after the completing record
 export const O_MAX_RECORD_BYTES: i32 = 9;
 export const O_MAX_SUMMARY_BYTES: i32 = 10;
+export const O_VALIDATE: i32 = 11; // 0 = candidates (the prefilter passes other records unvalidated), 1 = all
 export const OPTION_COUNT: i32 = 16;
 
 export const optionSlots: usize = heap.alloc(<usize>OPTION_COUNT << 3);

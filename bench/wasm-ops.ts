@@ -102,7 +102,7 @@ function skipImmediates(r: Reader, op: number): void {
 }
 
 /** One function body with a counter at the start of each straight-line run. */
-function instrumentBody(body: Uint8Array, counter: number): number[] {
+function instrumentBody(body: Uint8Array, counter: number, own: number): number[] {
   const r = new Reader(body);
   const locals = r.u32();
   for (let i = 0; i < locals; i++) {
@@ -110,7 +110,8 @@ function instrumentBody(body: Uint8Array, counter: number): number[] {
     r.p++;
   }
   const out: number[] = Array.from(body.subarray(0, r.p));
-  const bump = (w: number) => [0x23, ...uleb(counter), 0x42, ...sleb(w), 0x7c, 0x24, ...uleb(counter)];
+  const add = (g: number, w: number) => [0x23, ...uleb(g), 0x42, ...sleb(w), 0x7c, 0x24, ...uleb(g)];
+  const bump = (w: number) => (own >= 0 ? [...add(counter, w), ...add(own, w)] : add(counter, w));
   let runStart = r.p;
   let count = 0;
   let depth = 0;
@@ -131,8 +132,11 @@ function instrumentBody(body: Uint8Array, counter: number): number[] {
   return out;
 }
 
-/** A copy of the module that counts executed instructions in an exported mutable i64 global `__ops`. */
-export function instrumentOps(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+/**
+ * A copy of the module that counts executed instructions in an exported mutable i64 global `__ops`; with
+ * `perFunction`, each defined function i also counts its own in `__ops_<i>` (for profiling).
+ */
+export function instrumentOps(bytes: Uint8Array, perFunction = false): Uint8Array<ArrayBuffer> {
   const r = new Reader(bytes, 8);
   const sections: { id: number; body: Uint8Array }[] = [];
   while (r.p < bytes.length) {
@@ -173,8 +177,11 @@ export function instrumentOps(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const gr = new Reader(globals.body);
   const defined = gr.u32();
   const counter = importedGlobals + defined;
-  globals.body = Uint8Array.from([...uleb(defined + 1), ...globals.body.subarray(gr.p), 0x7e, 0x01, 0x42, 0x00, 0x0b]);
-  const exportName = [...Buffer.from("__ops")];
+  const code = sections.find((s) => s.id === 10);
+  const functions = code ? new Reader(code.body).u32() : 0;
+  const added = perFunction ? 1 + functions : 1;
+  const zero = [0x7e, 0x01, 0x42, 0x00, 0x0b];
+  globals.body = Uint8Array.from([...uleb(defined + added), ...globals.body.subarray(gr.p), ...Array.from({ length: added }, () => zero).flat()]);
   let exps = sections.find((s) => s.id === 7);
   if (!exps) {
     exps = { id: 7, body: Uint8Array.of(0) };
@@ -182,15 +189,17 @@ export function instrumentOps(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   }
   const er = new Reader(exps.body);
   const nExports = er.u32();
-  exps.body = Uint8Array.from([...uleb(nExports + 1), ...exps.body.subarray(er.p), ...uleb(exportName.length), ...exportName, 0x03, ...uleb(counter)]);
-  const code = sections.find((s) => s.id === 10);
+  const exportOf = (name: string, g: number) => [...uleb(name.length), ...Buffer.from(name), 0x03, ...uleb(g)];
+  const extra = [exportOf("__ops", counter)];
+  if (perFunction) for (let i = 0; i < functions; i++) extra.push(exportOf(`__ops_${i}`, counter + 1 + i));
+  exps.body = Uint8Array.from([...uleb(nExports + extra.length), ...exps.body.subarray(er.p), ...extra.flat()]);
   if (code) {
     const cr = new Reader(code.body);
     const n = cr.u32();
     const out: number[] = [...uleb(n)];
     for (let i = 0; i < n; i++) {
       const size = cr.u32();
-      const body = instrumentBody(code.body.subarray(cr.p, cr.p + size), counter);
+      const body = instrumentBody(code.body.subarray(cr.p, cr.p + size), counter, perFunction ? counter + 1 + i : -1);
       cr.p += size;
       out.push(...uleb(body.length), ...body);
     }

@@ -20,6 +20,8 @@ export const COUNTER_NAMES = [
   "keys_overflow",
   "summaries_lost",
   "held_early",
+  "prefilter_skipped",
+  "prefilter_escaped",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

@@ -38,6 +38,7 @@ export const OPTION_SLOTS = {
   alerts: 8,
   maxRecordBytes: 9,
   maxSummaryBytes: 10,
+  validate: 11,
 } as const;
 
 /** The option slot values the engine reads (index = slot). */
@@ -45,7 +46,7 @@ export function optionValues(opts: ResolvedOptions): number[] {
   const v: number[] = new Array(16).fill(0);
   for (const [k, i] of Object.entries(OPTION_SLOTS)) {
     const x = opts[k as keyof typeof OPTION_SLOTS];
-    v[i] = typeof x === "boolean" ? Number(x) : k === "keyMode" ? Number(x === "namespace-pod") : (x as number);
+    v[i] = typeof x === "boolean" ? Number(x) : k === "keyMode" ? Number(x === "namespace-pod") : k === "validate" ? Number(x === "all") : (x as number);
   }
   return v;
 }

@@ -31,6 +31,11 @@ export interface CorrelatorOptions {
   maxSummaryBytes?: number;
   /** Bytes handed to the engine per call. */
   batchBytes?: number;
+  /**
+   * `candidates`: a record that a literal prefilter proves cannot be a candidate passes without being validated
+   * (`invalid` counts invalid records among those inspected); `all`: every record is validated and counted.
+   */
+  validate?: "candidates" | "all";
 }
 
 export type ResolvedOptions = Required<Omit<CorrelatorOptions, "maxspanMs">> & { maxspanMs: number | undefined };
@@ -56,6 +61,7 @@ export const OPTION_SPECS: Record<keyof CorrelatorOptions, Spec> = {
   maxRecordBytes: { kind: "int", def: MiB, min: 64, max: 256 * MiB, why: "64 to 268435456" },
   maxSummaryBytes: { kind: "int", def: 2048, min: 256, max: 65_000, why: "256 to 65000" },
   batchBytes: { kind: "int", def: MiB, min: 4096, max: 256 * MiB, why: "4096 to 268435456" },
+  validate: { kind: "enum", def: "candidates", values: ["candidates", "all"] },
 };
 
 export class OptionError extends Error {

@@ -3,8 +3,9 @@
 // usage: node build/host/fluent-bit/build.js [--config podprobe.json] [--rules PATH …]
 //        (options in snake_case, as the CLI; rules: Elastic detection-rule TOML files or folders)
 
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join, relative, sep } from "node:path";
 import { parseArgs } from "node:util";
@@ -41,7 +42,8 @@ setup(PROGRAM, ${program.length}, OPTIONS, ${slots.length});
 `;
 }
 
-export function buildFluentBit(input: Record<string, unknown> = {}, ruleSet: SequenceRule[] = [SEED_RULE], out = root + "build/podprobe-fluent-bit.wasm"): string {
+/** Writes the generated entry for `out` and returns asc's arguments for it. */
+function prepare(input: Record<string, unknown>, ruleSet: SequenceRule[], out: string, converge: boolean): string[] {
   const opts = fluentBitOptions(input);
   const rules = ruleSet.map((r) => (opts.maxspanMs ? { ...r, maxspanMs: opts.maxspanMs } : r));
   // the generated entry sits beside the output (its imports reach assembly/ from build/…/)
@@ -49,14 +51,37 @@ export function buildFluentBit(input: Record<string, unknown> = {}, ruleSet: Seq
   mkdirSync(dir, { recursive: true });
   const toAssembly = relative(dir, root + "assembly").split(sep).join("/");
   writeFileSync(dir + "entry.ts", entrySource(compileRules(rules), opts, toAssembly));
-  const asc = spawnSync(
-    process.execPath,
-    [root + "node_modules/assemblyscript/bin/asc.js", dir + "entry.ts", "--outFile", out, "--textFile", out.replace(/\.wasm$/, ".wat"),
-      "-O3", "--converge", "--noAssert", "--runtime", "minimal", "--use", "abort=", "--initialMemory", "4"],
-    { stdio: "inherit" },
-  );
+  return [root + "node_modules/assemblyscript/bin/asc.js", dir + "entry.ts", "--outFile", out, "--textFile", out.replace(/\.wasm$/, ".wat"),
+    "-O3", ...(converge ? ["--converge"] : []), "--noAssert", "--runtime", "minimal", "--use", "abort=", "--initialMemory", "4"];
+}
+
+export function buildFluentBit(input: Record<string, unknown> = {}, ruleSet: SequenceRule[] = [SEED_RULE], out = root + "build/podprobe-fluent-bit.wasm"): string {
+  const asc = spawnSync(process.execPath, prepare(input, ruleSet, out, true), { stdio: "inherit" });
   if (asc.status !== 0) throw new Error("asc failed for the Fluent Bit build");
   return out;
+}
+
+/**
+ * A module with these options and rules, built once (without --converge, in the background) and kept under
+ * build/fluent-bit/variants/, named by a hash of the generated entry and of the engine's sources, so a change to
+ * either builds anew. For tests and the bench.
+ */
+export async function fluentBitVariant(input: Record<string, unknown>, ruleSet: SequenceRule[] = [SEED_RULE]): Promise<Uint8Array<ArrayBuffer>> {
+  const opts = fluentBitOptions(input);
+  const rules = ruleSet.map((r) => (opts.maxspanMs ? { ...r, maxspanMs: opts.maxspanMs } : r));
+  const h = createHash("sha256").update(entrySource(compileRules(rules), opts, ""));
+  for (const f of readdirSync(root + "assembly").sort()) h.update(f).update(readFileSync(root + "assembly/" + f));
+  const dir = root + "build/fluent-bit/variants/";
+  const out = dir + h.digest("hex").slice(0, 16) + ".wasm";
+  if (!existsSync(out)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${out}.${process.pid}.tmp.wasm`;
+    const child = spawn(process.execPath, prepare(input, ruleSet, tmp, false), { stdio: "inherit" });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    if (code !== 0) throw new Error("asc failed for a Fluent Bit build variant");
+    renameSync(tmp, out); // concurrent builders (test workers) each finish with a whole file
+  }
+  return readFileSync(out);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -3,6 +3,7 @@
 
 import type { Expr, SequenceRule } from "./model.js";
 import { SHAPES, type Alias, type Shape } from "./shapes.js";
+import { prefilterWords } from "./prefilter.js";
 
 const MAGIC = 0x42525050;
 const VERSION = 1;
@@ -143,6 +144,8 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
   words.push(code.length, ...code);
   words.push(str(TAG_MEMBER), tagPath);
   words.push(rules.length, ...ruleWords);
+  // ── the literal prefilter (host/rules/prefilter.ts), after the rules ──
+  words.push(...prefilterWords(rules, shapes));
   flushWords();
   if (strings.items.length > LIMITS.strings) throw new Error("rule program: too many strings");
   return Uint8Array.from(bytes);
