@@ -60,11 +60,17 @@ export let slashEscapes = false;
   return consts + ((<usize>g * MAX_CLASSES + <usize>i) << 4);
 }
 
-export function setClass(g: i32, i: i32, mask: u8, pattern: u8): void {
+/**
+ * Class i of group g; (nextMask, nextPattern): the bytes that may follow one of it where the search must look
+ * (the v128 search tests that pair, which flags far fewer bytes; the SWAR search tests the class alone).
+ */
+export function setClass(g: i32, i: i32, mask: u8, pattern: u8, nextMask: u8, nextPattern: u8): void {
   const c = constAt(g, i);
   if (ASC_FEATURE_SIMD) {
-    store<u64>(c, <u64>mask);
-    store<u64>(c, <u64>pattern, 8);
+    store<u8>(c, mask);
+    store<u8>(c, pattern, 1);
+    store<u8>(c, nextMask, 2);
+    store<u8>(c, nextPattern, 3);
   } else {
     store<u64>(c, ONES * <u64>mask | HIGHS);
     store<u64>(c, ONES * (<u64>pattern & 0x7F), 8);
@@ -114,17 +120,37 @@ export function covers(g: i32, c: u32): bool {
   for (let i = 0; i < n; i++) {
     const k = constAt(g, i);
     if (ASC_FEATURE_SIMD) {
-      if ((c | <u32>load<u8>(k)) == <u32>load<u8>(k, 8)) return true;
+      if ((c | <u32>load<u8>(k)) == <u32>load<u8>(k, 1)) return true;
     } else if (((c | <u32>load<u8>(k)) & 0x7F) == <u32>load<u8>(k, 8)) return true;
   }
   return false;
 }
 
-/** Group g's classes cover needle j's anchor (both cases of a case-insensitive letter). */
+/** Group g's classes cover needle j's anchor (both cases of a case-insensitive letter), and so do their next
+ * classes the byte after it (v128 build; the SWAR search does not test pairs). */
 export function anchorCovered(g: i32, j: i32): bool {
-  const c = <u32>load<u8>(nBytes(j) + <usize>load<u8>(anchorOff + <usize>g * MAX_NEEDLES + <usize>j));
-  if (!covers(g, c)) return false;
-  return (nFlags(j) & CI) == 0 || c - 0x61 >= 26 || covers(g, c & ~0x20);
+  const at = <usize>load<u8>(anchorOff + <usize>g * MAX_NEEDLES + <usize>j);
+  const c = <u32>load<u8>(nBytes(j) + at);
+  const ci = (nFlags(j) & CI) != 0;
+  if (!covers(g, c) || (ci && c - 0x61 < 26 && !covers(g, c & ~0x20))) return false;
+  if (!ASC_FEATURE_SIMD) return true;
+  if (at + 1 < nLen(j)) {
+    const d = <u32>load<u8>(nBytes(j) + at + 1);
+    return nextCovered(g, c, d) && (!ci || d - 0x61 >= 26 || nextCovered(g, c, d & ~0x20));
+  }
+  return (nFlags(j) & QUOTED) != 0 ? nextCovered(g, c, QUOTE) && nextCovered(g, c, BACKSLASH) : nextCovered(g, c, 0x100);
+}
+
+/** Every class of group g holding byte c lets d follow it (d = 0x100: any byte must). */
+export function nextCovered(g: i32, c: u32, d: u32): bool {
+  const n = <i32>load<u32>(counts + <usize>g * 4);
+  for (let i = 0; i < n; i++) {
+    const k = constAt(g, i);
+    if ((c | <u32>load<u8>(k)) != <u32>load<u8>(k, 1)) continue;
+    const nm = <u32>load<u8>(k, 2);
+    if (d == 0x100 ? nm != 0xFF : (d | nm) != <u32>load<u8>(k, 3)) return false;
+  }
+  return true;
 }
 
 
@@ -332,16 +358,18 @@ export function search(g: i32, lo: usize, p: usize, end: usize): usize {
   const N: i32 = sizeof<T>() == 1 ? 1 : sizeof<T>() == 2 ? 2 : sizeof<T>() == 4 ? 3 : 4;
   const c = constAt(sizeof<G>() == 1 ? 0 : 1, 0);
   if (ASC_FEATURE_SIMD) {
-    const m0 = i8x16.splat(load<i8>(c)), t0 = i8x16.splat(load<i8>(c, 8));
-    const m1 = i8x16.splat(load<i8>(c, 16)), t1 = i8x16.splat(load<i8>(c, 24));
-    const m2 = i8x16.splat(load<i8>(c, 32)), t2 = i8x16.splat(load<i8>(c, 40));
-    const m3 = i8x16.splat(load<i8>(c, 48)), t3 = i8x16.splat(load<i8>(c, 56));
+    const m0 = i8x16.splat(load<i8>(c)), t0 = i8x16.splat(load<i8>(c, 1)), n0 = i8x16.splat(load<i8>(c, 2)), u0 = i8x16.splat(load<i8>(c, 3));
+    const m1 = i8x16.splat(load<i8>(c, 16)), t1 = i8x16.splat(load<i8>(c, 17)), n1 = i8x16.splat(load<i8>(c, 18)), u1 = i8x16.splat(load<i8>(c, 19));
+    const m2 = i8x16.splat(load<i8>(c, 32)), t2 = i8x16.splat(load<i8>(c, 33)), n2 = i8x16.splat(load<i8>(c, 34)), u2 = i8x16.splat(load<i8>(c, 35));
+    const m3 = i8x16.splat(load<i8>(c, 48)), t3 = i8x16.splat(load<i8>(c, 49)), n3 = i8x16.splat(load<i8>(c, 50)), u3 = i8x16.splat(load<i8>(c, 51));
     while (q < end) {
+      // a byte of a class followed by a byte of its next class (the byte after is there: records keep slack)
       const v = v128.load(q);
-      let hit = i8x16.eq(v128.or(v, m0), t0);
-      if (N >= 2) hit = v128.or(hit, i8x16.eq(v128.or(v, m1), t1));
-      if (N >= 3) hit = v128.or(hit, i8x16.eq(v128.or(v, m2), t2));
-      if (N >= 4) hit = v128.or(hit, i8x16.eq(v128.or(v, m3), t3));
+      const w = v128.load(q, 1);
+      let hit = v128.and(i8x16.eq(v128.or(v, m0), t0), i8x16.eq(v128.or(w, n0), u0));
+      if (N >= 2) hit = v128.or(hit, v128.and(i8x16.eq(v128.or(v, m1), t1), i8x16.eq(v128.or(w, n1), u1)));
+      if (N >= 3) hit = v128.or(hit, v128.and(i8x16.eq(v128.or(v, m2), t2), i8x16.eq(v128.or(w, n2), u2)));
+      if (N >= 4) hit = v128.or(hit, v128.and(i8x16.eq(v128.or(v, m3), t3), i8x16.eq(v128.or(w, n3), u3)));
       let bits = <u64>i8x16.bitmask(hit);
       if (bits != 0) {
         if (q + 16 > end) bits &= (<u64>1 << <u64>(end - q)) - 1;

@@ -11,7 +11,7 @@
 // Event carried inside a string, sends the record the full way).
 
 import { rd } from "./program";
-import { search, found, stoppedAtEscape, setClass, setClasses, setNeedle, setSlashEscapes, clearAnchors, setAnchor, setToken, covers, anchorCovered, nLen, needleBytes, MAX_CLASSES, MAX_NEEDLES, BYTES_CAP, CI, SLACK } from "./needles";
+import { search, found, stoppedAtEscape, setClass, setClasses, setNeedle, setSlashEscapes, slashEscapes, clearAnchors, setAnchor, setToken, covers, nextCovered, anchorCovered, nLen, needleBytes, MAX_CLASSES, MAX_NEEDLES, BYTES_CAP, CI, SLACK } from "./needles";
 import { decodeEscape, decodedLen, nextBackslash } from "./strings";
 import { bump, C_PREFILTER_ESCAPED } from "./counters";
 
@@ -74,11 +74,15 @@ export function loadPrefilter(): bool {
     if (n < 1 || n > MAX_CLASSES) return false;
     for (let i = 0; i < n; i++) {
       const cm = rd();
-      setClass(g, i, <u8>cm, <u8>rd());
+      const cp = rd();
+      const nm = rd();
+      setClass(g, i, <u8>cm, <u8>cp, <u8>nm, <u8>rd());
     }
     setClasses(g, n);
-    // the search is sound only if its classes cover the backslash, (group 1) the quote, and every anchor
-    if (!covers(g, 0x5C) || (g == 1 && !covers(g, 0x22))) return false;
+    // the search is sound only if its classes cover the backslash (followed by u, or / when it matters), (group
+    // 1) the quote, and every anchor
+    if (!covers(g, 0x5C) || !nextCovered(g, 0x5C, 0x75) || (slashEscapes && !nextCovered(g, 0x5C, 0x2F))) return false;
+    if (g == 1 && (!covers(g, 0x22) || !nextCovered(g, 0x22, 0x100))) return false;
     for (let j = 0; j < needleCount; j++) {
       if ((m & (<u64>1 << <u64>j)) == 0) {
         // group 1 finds a quoted needle between quotes, every other through an anchor

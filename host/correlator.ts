@@ -52,7 +52,7 @@ export function createCorrelator(options: CreateOptions = {}, spelling: (camelKe
   const now = () => (clock ? clock() : (manualNow ?? Date.now()));
   const tagger = new Framer(
     {
-      batch: (lines) => engine.process(lines, now()),
+      batch: (lines, head) => engine.process(lines, now(), head),
       oversize(piece, complete) {
         if (complete) engine.countOversize(1);
         return piece;
@@ -63,7 +63,7 @@ export function createCorrelator(options: CreateOptions = {}, spelling: (camelKe
   );
   const keyer = new Framer(
     {
-      batch: (lines) => engine.keys(lines, now()),
+      batch: (lines, head) => engine.keys(lines, now(), head),
       // an oversize record has no key: its line is empty
       oversize: (_piece, complete) => (complete ? NEWLINE : EMPTY),
     },

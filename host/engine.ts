@@ -103,27 +103,36 @@ export class Engine {
     if (x.counters_count() !== COUNTER_NAMES.length) throw new Error("engine and host disagree on counters");
   }
 
-  private run(fn: (n: number, now: number) => number, data: Uint8Array, nowMs: number): Buffer {
+  // each input byte is copied once into the engine's memory (head and data side by side), each output byte
+  // once out of it
+  private run(fn: (n: number, now: number) => number, data: Uint8Array, nowMs: number, head?: Uint8Array): Buffer {
     const x = this.x;
-    const p = x.input_ptr(data.length);
-    new Uint8Array(x.memory.buffer, p, data.length).set(data);
-    const n = fn(data.length, nowMs);
+    const h = head?.length ?? 0;
+    const p = x.input_ptr(h + data.length);
+    const m = new Uint8Array(x.memory.buffer);
+    if (h > 0) m.set(head!, p);
+    m.set(data, p + h);
+    const n = fn(h + data.length, nowMs);
     return this.output(n);
   }
 
   private output(n: number): Buffer {
-    const p = this.x.output_ptr();
-    return Buffer.from(this.x.memory.buffer.slice(p, p + n));
+    const out = Buffer.allocUnsafeSlow(n);
+    out.set(new Uint8Array(this.x.memory.buffer, this.x.output_ptr(), n));
+    return out;
   }
 
-  /** Runs complete NDJSON lines (a last line without newline is a final record) through the engine. */
-  process(data: Uint8Array, nowMs: number): Buffer {
-    return this.run(this.x.process, data, nowMs);
+  /**
+   * Runs complete NDJSON lines (a last line without newline is a final record) through the engine; `head` is
+   * put before them (the start of their first line).
+   */
+  process(data: Uint8Array, nowMs: number, head?: Uint8Array): Buffer {
+    return this.run(this.x.process, data, nowMs, head);
   }
 
   /** One line per record: its correlation key (JSON-escaped) or nothing. */
-  keys(data: Uint8Array, nowMs: number): Buffer {
-    return this.run(this.x.keys, data, nowMs);
+  keys(data: Uint8Array, nowMs: number, head?: Uint8Array): Buffer {
+    return this.run(this.x.keys, data, nowMs, head);
   }
 
   /** Releases held records whose deadline passed (all of them when `all`). */

@@ -23,10 +23,12 @@
 //   'PPFL' | enabled (0: nothing follows) | flags (1: `\/` counts as an escape)
 //   needles: n ≤ 64, n × (len, flags (1 quoted (len ≤ 63), 2 ASCII case-insensitive, stored lowercase),
 //            bytes padded to 4)
-//   groups: 2 × (needle mask lo, hi, classes c ≤ 4, c × (mask, pattern), anchor offset per needle in the mask)
+//   groups: 2 × (needle mask lo, hi, classes c ≤ 4, c × (mask, pattern, next mask, next pattern), anchor offset
+//     per needle in the mask)
 //     group 0: the primary needles; group 1: the needles not quoted (the quoted ones are found between quotes)
 //     a class {b : (b | mask) == pattern} is one word-at-a-time test; the backslash is in a class of each
-//     group, the quote in one of group 1
+//     group, the quote in one of group 1. The next class holds every byte that may follow a byte of the class
+//     where it matters (the needle's next byte, `u` or `/` after a backslash): the v128 search tests both
 //   stages: s, s × (clauses k ≤ 8, k × (needle mask lo, hi))
 
 import type { Expr, SequenceRule } from "./model.js";
@@ -275,6 +277,28 @@ export function derivePrefilter(rules: SequenceRule[], shapes: Shape[]): Prefilt
   return { stages, needles, groups, slash: needles.some((n) => n.bytes.includes(0x2f)) };
 }
 
+const ANY: ByteClass = { mask: 0xff, pattern: 0xff };
+
+/** The bytes that may follow a byte of class c of group g where the search must stop to look (a hull). */
+function nextClass(pf: Prefilter, g: Group, c: ByteClass): ByteClass {
+  const inClass = (b: number) => (b | c.mask) === c.pattern;
+  const next: number[] = [];
+  if (inClass(BACKSLASH)) next.push(0x75, ...(pf.slash ? [0x2f] : []));
+  if (inClass(QUOTE) && g.needles.length < pf.needles.length) return ANY; // group 1: quotes delimit tokens
+  for (const j of g.needles) {
+    const n = pf.needles[j];
+    const at = g.anchors.get(j)!;
+    const here = n.ci && isLetter(n.bytes[at]) ? [n.bytes[at] | 0x20, n.bytes[at] & ~0x20] : [n.bytes[at]];
+    if (!here.some(inClass)) continue;
+    if (at + 1 < n.bytes.length) {
+      const b = n.bytes[at + 1];
+      next.push(...(n.ci && isLetter(b) ? [b | 0x20, b & ~0x20] : [b]));
+    } else if (n.quoted) next.push(QUOTE, BACKSLASH);
+    else return ANY;
+  }
+  return next.length ? classOf(next) : ANY;
+}
+
 /** The prefilter section of the program (see the layout above). */
 export function prefilterWords(rules: SequenceRule[], shapes: Shape[]): number[] {
   const pf = derivePrefilter(rules, shapes);
@@ -295,7 +319,10 @@ export function prefilterWords(rules: SequenceRule[], shapes: Shape[]): number[]
   };
   for (const g of pf.groups) {
     words.push(...maskWords(g.needles), g.classes.length);
-    for (const c of g.classes) words.push(c.mask, c.pattern);
+    for (const c of g.classes) {
+      const next = nextClass(pf, g, c);
+      words.push(c.mask, c.pattern, next.mask, next.pattern);
+    }
     for (const j of g.needles) words.push(g.anchors.get(j)!);
   }
   words.push(pf.stages.length);
