@@ -2,6 +2,7 @@
 // scratch renderings. They are created once and grow by doubling; in steady state nothing is allocated.
 
 import { HEX } from "./hexdigits";
+import { nextToEscape } from "./strings";
 
 export class Buf {
   base: usize;
@@ -117,8 +118,14 @@ export class Buf {
   /** Appends plain UTF-8 bytes as a JSON string body (no quotes): escapes quote, backslash and controls. */
   escaped(p: usize, n: usize): void {
     this.reserve(n);
-    for (let i: usize = 0; i < n; i++) {
-      const c = <u32>load<u8>(p + i);
+    const end = p + n;
+    while (p < end) {
+      // runs that need no escape are copied in bulk
+      const q = nextToEscape(p, end);
+      if (q > p) this.bytes(p, q - p);
+      if (q >= end) return;
+      const c = <u32>load<u8>(q);
+      p = q + 1;
       if (c == 0x22 || c == 0x5C) {
         this.byte(0x5C);
         this.byte(c);
@@ -129,7 +136,7 @@ export class Buf {
         store<u8>(d + 4, load<u8>(HEX + <usize>(c >> 4)));
         store<u8>(d + 5, load<u8>(HEX + <usize>(c & 0xF)));
         this.len += 6;
-      } else this.byte(c);
+      }
     }
   }
 

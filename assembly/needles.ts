@@ -97,6 +97,7 @@ export function clearAnchors(): void {
   memory.fill(anchorMask, 0, 2 * 256 * 8);
   memory.fill(tokenByLen, 0, (MAX_TOKEN + 1) * 8);
   memory.fill(tokenByFirst, 0, 256 * 8);
+  minToken = MAX_TOKEN + 1;
 }
 
 /** Quoted needle j is found in group 1 as the text between two quotes. False when it is too long for that. */
@@ -104,6 +105,7 @@ export function setToken(j: i32): bool {
   const len = nLen(j);
   if ((nFlags(j) & QUOTED) == 0 || len > MAX_TOKEN) return false;
   const bit = <u64>1 << <u64>j;
+  if (len < minToken) minToken = len;
   store<u64>(tokenByLen + (len << 3), load<u64>(tokenByLen + (len << 3)) | bit);
   const c = <u32>load<u8>(nBytes(j));
   store<u64>(tokenByFirst + (<usize>c << 3), load<u64>(tokenByFirst + (<usize>c << 3)) | bit);
@@ -209,6 +211,7 @@ export let found: u64 = 0;
 /** The last search stopped at an escape (group 1: `found` is then partial). */
 export let stoppedAtEscape = false;
 let prevQuote: usize = 0;
+let minToken: usize = MAX_TOKEN + 1; // the shortest quoted needle
 
 /** A backslash at h begins an escape that could spell a needle byte. */
 @inline function escapeAt(h: usize, end: usize): bool {
@@ -263,8 +266,10 @@ function onWord1(w: usize, bits: u64, lo: usize, end: usize): usize {
       // the text since the previous quote: a string, or what lies between two strings (a harmless look-up)
       const s = prevQuote + 1;
       prevQuote = h;
-      if (<u32>load<u8>(h + 1) == 0x3A) continue; // a key
       const len = h - s;
+      // most texts between quotes are the `:` or `,` between strings: shorter than every quoted needle
+      if (len < minToken) continue;
+      if (<u32>load<u8>(h + 1) == 0x3A) continue; // a key
       if (<u32>load<u8>(h - 1) == BACKSLASH) {
         // \"lit\": the token inside a JSON text carried in a string (or a string ending in an escape)
         if (len - 2 < MAX_TOKEN) {

@@ -32,16 +32,45 @@
     }
   } else {
     while (p + 8 <= end) {
-      const x = load<u64>(p);
-      const xq = x ^ (ONES * QUOTE);
-      const xb = x ^ (ONES * BACKSLASH);
-      const hit = ((xq - ONES) & ~xq) | ((xb - ONES) & ~xb) | (x - ONES * 0x20) | x;
-      if ((hit & HIGHS) != 0) break;
+      const bits = specialBits(load<u64>(p));
+      if (bits != 0) return p + <usize>(ctz(bits) >> 3);
       p += 8;
     }
   }
   while (p < end && !isSpecial(<u32>load<u8>(p))) p++;
   return p;
+}
+
+/** Position of the first byte in [p, end) that JSON must escape (quote, backslash, control), or end. */
+export function nextToEscape(p: usize, end: usize): usize {
+  while (p + 8 <= end) {
+    const x = load<u64>(p);
+    const bits = specialBits(x) & ~(x & HIGHS); // non-ASCII bytes stay as they are
+    if (bits != 0) return p + <usize>(ctz(bits) >> 3);
+    p += 8;
+  }
+  while (p < end) {
+    const c = <u32>load<u8>(p);
+    if (c == QUOTE || c == BACKSLASH || c < 0x20) break;
+    p++;
+  }
+  return p;
+}
+
+/**
+ * The high bit of every special byte of x, exactly (no borrow between bytes, so the lowest one gives the
+ * position): quote and backslash where (x ^ c) has a zero byte, controls where the low 7 bits + 0x60 stay
+ * below 0x80, non-ASCII where the high bit is set.
+ */
+@inline function specialBits(x: u64): u64 {
+  const lo = x & ~HIGHS;
+  const q = lo ^ (ONES * QUOTE);
+  const b = lo ^ (ONES * BACKSLASH);
+  // ((v & 0x7F) + 0x7F) | v has the high bit set unless v == 0; the same with + 0x60 unless v < 0x20
+  const notQuote = q + ~HIGHS;
+  const notBackslash = b + ~HIGHS;
+  const notControl = lo + ONES * 0x60;
+  return ~(notQuote & notBackslash & notControl) & HIGHS | (x & HIGHS);
 }
 
 @inline function hexVal(c: u32): i32 {
