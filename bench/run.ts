@@ -24,16 +24,39 @@ const log = (s: string) => {
 };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-/** Median seconds of `repeat` runs of fn (or of what `prepare` returns, prepared outside the clock). */
+/** CPU seconds used so far by this process and by its finished children (Linux; children: 0 elsewhere). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  let children = 0;
+  try {
+    // /proc/self/stat fields 16 and 17: cutime, cstime in clock ticks (100 per second on Linux)
+    const f = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+    children = (Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    /* not Linux */
+  }
+  return (u.user + u.system) / 1e6 + children;
+}
+
+/** The CPU seconds (this process and its children) of the run timeIt last reported as median. */
+let lastCpu = 0;
+
+/**
+ * Median wall-clock seconds of `repeat` runs of fn (or of what `prepare` returns, prepared outside the clock);
+ * lastCpu: the CPU seconds of that run. On a shared machine the CPU figure is the steadier one.
+ */
 function timeIt(fn: () => void, repeat = REPEAT, prepare?: () => () => void): number {
-  const ts: number[] = [];
+  const ts: { wall: number; cpu: number }[] = [];
   for (let i = 0; i < repeat; i++) {
     const run = prepare ? prepare() : fn;
+    const c = cpuSeconds();
     const t = process.hrtime.bigint();
     run();
-    ts.push(Number(process.hrtime.bigint() - t) / 1e9);
+    ts.push({ wall: Number(process.hrtime.bigint() - t) / 1e9, cpu: cpuSeconds() - c });
   }
-  return median(ts);
+  const m = [...ts].sort((a, b) => a.wall - b.wall)[Math.floor(ts.length / 2)];
+  lastCpu = m.cpu;
+  return m.wall;
 }
 
 const countLines = (b: Buffer) => {
@@ -47,8 +70,10 @@ interface Case {
   records_per_s: number;
   ns_per_record: number;
   seconds: number;
+  /** MB per CPU second of the same run (this process and its children). */
+  cpu_mb_per_s?: number;
 }
-const caseOf = (bytes: number, records: number, s: number): Case => ({ mb_per_s: bytes / 1e6 / s, records_per_s: records / s, ns_per_record: (s * 1e9) / records, seconds: s });
+const caseOf = (bytes: number, records: number, s: number, cpu?: number): Case => ({ mb_per_s: bytes / 1e6 / s, records_per_s: records / s, ns_per_record: (s * 1e9) / records, seconds: s, ...(cpu ? { cpu_mb_per_s: bytes / 1e6 / cpu } : {}) });
 
 /** The instruction count per record of the Fluent Bit module before the prefilter (bench corpus, 100 MB). */
 const TODAY_WASM_OPS_PER_RECORD = 12_864;
@@ -83,7 +108,7 @@ function runEngine(corpus: Buffer, nowMs: number, opts = {}, repeat = REPEAT) {
     memory = c.memoryBytes();
     };
   });
-  return { s, out, stats: stats!, memory, startup };
+  return { s, cpu: lastCpu, out, stats: stats!, memory, startup };
 }
 
 function runBaseline(corpus: Buffer, nowMs: number, prefilter: boolean) {
@@ -96,7 +121,7 @@ function runBaseline(corpus: Buffer, nowMs: number, prefilter: boolean) {
     for (const l of lines) p(l, o);
     out = o.join("\n") + "\n";
   });
-  return { s, out };
+  return { s, cpu: lastCpu, out };
 }
 
 /** The record's kind, for the per-kind instruction counts (the corpus's own spellings). */
@@ -150,8 +175,8 @@ function main() {
   writeFileSync(corpusFile, corpus);
 
   log("engine…");
-  // warm up: the first pass over a fresh instance pays for page faults and JIT tiers
-  runEngine(corpus.subarray(0, corpus.lastIndexOf(10, 8_000_000) + 1), nowMs);
+  // warm up: the first passes pay for page faults, JIT tiers and the heap's first growth
+  runEngine(corpus.subarray(0, corpus.lastIndexOf(10, 16_000_000) + 1), nowMs, {}, 2);
   const engine = runEngine(corpus, nowMs);
   log("engine with every example rule (examples/rules)…");
   const exampleRules = loadRuleFiles([root + "examples/rules"]).rules;
@@ -179,7 +204,9 @@ function main() {
   };
   writeFileSync(dir + "empty.ndjson", "");
   const startupS = timeIt(cliRun(dir + "empty.ndjson"), 3);
+  const startupCpu = lastCpu;
   const cliS = timeIt(cliRun(cliFile));
+  const cliCpu = lastCpu;
 
   log("fluent_bit_abi (per record, as filter_wasm calls it)…");
   const fbLimit = quick ? 50_000 : 200_000;
@@ -230,13 +257,13 @@ function main() {
   });
 
   const cases = {
-    engine: { ...caseOf(corpus.length, records, engine.s), startup_seconds: engine.startup },
-    engine_example_rules: caseOf(corpus.length, records, withRules.s),
-    cli: { ...caseOf(cliBytes, (cliBytes / corpus.length) * records, cliS - startupS), startup_seconds: startupS, with_startup: caseOf(cliBytes, (cliBytes / corpus.length) * records, cliS) },
-    engine_validate_all: caseOf(corpus.length, records, engineAll.s),
+    engine: { ...caseOf(corpus.length, records, engine.s, engine.cpu), startup_seconds: engine.startup },
+    engine_example_rules: caseOf(corpus.length, records, withRules.s, withRules.cpu),
+    cli: { ...caseOf(cliBytes, (cliBytes / corpus.length) * records, cliS - startupS, cliCpu - startupCpu), startup_seconds: startupS, with_startup: caseOf(cliBytes, (cliBytes / corpus.length) * records, cliS, cliCpu) },
+    engine_validate_all: caseOf(corpus.length, records, engineAll.s, engineAll.cpu),
     fluent_bit_abi: { ...caseOf(fbBytes, lines.length, fbS), ...ops },
-    js_naive: caseOf(corpus.length, records, naive.s),
-    js_prefilter: caseOf(corpus.length, records, pre.s),
+    js_naive: caseOf(corpus.length, records, naive.s, naive.cpu),
+    js_prefilter: caseOf(corpus.length, records, pre.s, pre.cpu),
   };
   const flood = {
     distinct_pods: floodPods,
@@ -249,9 +276,12 @@ function main() {
   };
   const targets = {
     engine_vs_js_naive: { want: ">= 10x", got: cases.engine.mb_per_s / cases.js_naive.mb_per_s },
+    engine_vs_js_naive_cpu: { want: ">= 10x", got: cases.engine.cpu_mb_per_s! / cases.js_naive.cpu_mb_per_s! },
     engine_vs_js_prefilter: { want: ">= 3x", got: cases.engine.mb_per_s / cases.js_prefilter.mb_per_s },
     engine_gb_per_s: { want: ">= 1", got: cases.engine.mb_per_s / 1000 },
+    engine_gb_per_cpu_s: { want: ">= 1", got: cases.engine.cpu_mb_per_s! / 1000 },
     cli_mb_per_s_excluding_startup: { want: ">= 400", got: cases.cli.mb_per_s },
+    cli_mb_per_cpu_s_excluding_startup: { want: ">= 400", got: cases.cli.cpu_mb_per_s! },
     fluent_bit_wasm_ops_down: { want: ">= 8x", got: TODAY_WASM_OPS_PER_RECORD / cases.fluent_bit_abi.wasm_ops_per_record },
     flood_throughput_ratio: { want: ">= 0.8", got: flood.throughput_ratio },
     example_rules_vs_one: { want: ">= 0.5", got: withRules.s > 0 ? engine.s / withRules.s : 0 },
@@ -292,9 +322,9 @@ function main() {
   const out: string[] = [];
   out.push(`corpus: ${f(result.corpus.mb, 1)} MB, ${f(records)} records, ${result.corpus.candidates_stage1} stage-1 / ${result.corpus.candidates_stage2} stage-2 candidates, ${result.corpus.matches} sequences; both baselines byte-identical to podprobe`);
   out.push("");
-  out.push("| case | MB/s | records/s | ns/record |");
-  out.push("|---|---:|---:|---:|");
-  for (const [k, c] of Object.entries(cases)) out.push(`| ${k} | ${f(c.mb_per_s)} | ${f(c.records_per_s)} | ${f(c.ns_per_record)} |`);
+  out.push("| case | MB/s | MB per CPU second | records/s | ns/record |");
+  out.push("|---|---:|---:|---:|---:|");
+  for (const [k, c] of Object.entries(cases)) out.push(`| ${k} | ${f(c.mb_per_s)} | ${c.cpu_mb_per_s ? f(c.cpu_mb_per_s) : "–"} | ${f(c.records_per_s)} | ${f(c.ns_per_record)} |`);
   out.push("");
   out.push(`cli: ${f(cases.cli.mb_per_s)} MB/s excluding Node start-up (${f(cases.cli.startup_seconds * 1000)} ms, measured on an empty input), ${f(cases.cli.with_startup.mb_per_s)} MB/s including it, over ${f(cliBytes / 1e6)} MB`);
   out.push(`prefilter: ${f(result.prefilter_reject_share * 100, 1)} % of records passed without inspection, ${f(result.escaped_share * 100, 2)} % decoded for escapes; validate "all": ${f(cases.engine_validate_all.mb_per_s)} MB/s`);
