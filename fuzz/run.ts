@@ -44,6 +44,7 @@ export function runFuzz(cases: number, seed = 1, streamSize = 500, rules?: Seque
   const gen = fuzzGenerator(seed);
   const r = rng(seed ^ 0x5eed);
   const fb = new FluentBitFilter(opts.fluentBit);
+  if (fb.x.podprobe_ready() !== 1) throw new Error("the Fluent Bit module's engine did not start");
   let fbWarm = 0;
   const result: FuzzResult = { cases: 0, streams: 0, problems: [], knownSequencesFound: 0, matchesInStreams: 0, fluentBitMemoryGrowth: 0 };
   while (result.cases < cases && result.problems.length < 20) {

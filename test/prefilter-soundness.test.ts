@@ -4,7 +4,9 @@
 // literals in place of strings, keys that spell literals, case variants, non-ASCII text.
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { createCorrelator, loadRuleFiles, SEED_RULE, type SequenceRule } from "../host/index.js";
+import { COUNTER_NAMES, createCorrelator, loadRuleFiles, SEED_RULE, type SequenceRule } from "../host/index.js";
+import { FluentBitFilter } from "../host/fluent-bit/driver.js";
+import { fluentBitVariant } from "../host/fluent-bit/build.js";
 import { rng, containerLog } from "../host/cli/sample.js";
 import { line, s1, s2ecs, s2raw, T0 } from "./helpers.js";
 
@@ -70,12 +72,13 @@ function mutate(text: string, r: () => number): string {
   }
 }
 
-function check(rules: SequenceRule[], seed: number, n: number) {
+function check(rules: SequenceRule[], seed: number, n: number, fb?: FluentBitFilter) {
   const r = rng(seed);
   const opts = { clock: () => T0 + 60_000, maxKeys: 4096, maxStateBytes: 8 << 20, latenessMs: 86_400_000, rules };
   const fast = createCorrelator({ ...opts, validate: "candidates" });
   const full = createCorrelator({ ...opts, validate: "all" });
-  const tally = { records: 0, skipped: 0, touched: 0, escaped: 0 };
+  const tally = { records: 0, skipped: 0, touched: 0, escaped: 0, fluentBitSkipped: 0 };
+  const SKIPPED = COUNTER_NAMES.indexOf("prefilter_skipped");
   const bad: string[] = [];
   while (tally.records < n) {
     for (const base of bases(r)) {
@@ -94,26 +97,39 @@ function check(rules: SequenceRule[], seed: number, n: number) {
       if (skipped && took) bad.push(text);
       // and the two engines write the same bytes
       if (!outFast.equals(outFull)) bad.push(`output differs: ${text}`);
+      // the Fluent Bit build (SWAR search) passes over the same records at most
+      if (fb) {
+        const before = fb.counter(SKIPPED);
+        fb.call(text, T0 + 60_000);
+        if (fb.counter(SKIPPED) > before) {
+          tally.fluentBitSkipped++;
+          if (took) bad.push(`Fluent Bit entry: ${text}`);
+        }
+      }
     }
   }
   return { tally, bad };
 }
 
 describe("prefilter rejects ⇒ the full engine finds no candidate", () => {
-  test("seed rule: 20,000 random records", () => {
-    const { tally, bad } = check([SEED_RULE], 1, 20_000);
+  test("seed rule: 20,000 random records (the library's v128 search and the Fluent Bit module's SWAR search)", () => {
+    const { tally, bad } = check([SEED_RULE], 1, 20_000, new FluentBitFilter());
     expect(bad.slice(0, 3)).toEqual([]);
     // not vacuous: many skipped, many candidates, escapes sent records the long way
     expect(tally.skipped).toBeGreaterThan(tally.records * 0.2);
     expect(tally.touched).toBeGreaterThan(tally.records * 0.1);
     expect(tally.escaped).toBeGreaterThan(tally.records * 0.05);
+    expect(tally.fluentBitSkipped).toBeGreaterThan(tally.records * 0.2);
   });
 
-  test("every example rule (like~, in~, single-event and 3-stage rules): 20,000 random records", () => {
+  test("every example rule (like~, in~, single-event and 3-stage rules): 20,000 random records, library and Fluent Bit module", async () => {
     const rules = loadRuleFiles([fileURLToPath(new URL("../examples/rules", import.meta.url))]).rules;
-    const { tally, bad } = check(rules, 2, 20_000);
+    const fb = new FluentBitFilter(await fluentBitVariant({}, rules));
+    expect(fb.x.podprobe_ready()).toBe(1);
+    const { tally, bad } = check(rules, 2, 20_000, fb);
     expect(bad.slice(0, 3)).toEqual([]);
     expect(tally.skipped).toBeGreaterThan(tally.records * 0.05);
     expect(tally.touched).toBeGreaterThan(tally.records * 0.1);
-  });
+    expect(tally.fluentBitSkipped).toBeGreaterThan(tally.records * 0.05);
+  }, 180_000);
 });

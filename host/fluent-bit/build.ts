@@ -58,7 +58,14 @@ function prepare(input: Record<string, unknown>, ruleSet: SequenceRule[], out: s
 export function buildFluentBit(input: Record<string, unknown> = {}, ruleSet: SequenceRule[] = [SEED_RULE], out = root + "build/podprobe-fluent-bit.wasm"): string {
   const asc = spawnSync(process.execPath, prepare(input, ruleSet, out, true), { stdio: "inherit" });
   if (asc.status !== 0) throw new Error("asc failed for the Fluent Bit build");
+  checkReady(readFileSync(out));
   return out;
+}
+
+/** A module whose engine did not start (its program refused) would pass every record untouched: refuse it. */
+function checkReady(bytes: Uint8Array<ArrayBuffer>): void {
+  const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as { podprobe_ready(): number };
+  if (x.podprobe_ready() !== 1) throw new Error("the Fluent Bit build does not start: its engine refused the embedded rule program or options");
 }
 
 /**
@@ -79,6 +86,7 @@ export async function fluentBitVariant(input: Record<string, unknown>, ruleSet: 
     const child = spawn(process.execPath, prepare(input, ruleSet, tmp, false), { stdio: "inherit" });
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     if (code !== 0) throw new Error("asc failed for a Fluent Bit build variant");
+    checkReady(readFileSync(tmp));
     renameSync(tmp, out); // concurrent builders (test workers) each finish with a whole file
   }
   return readFileSync(out);
