@@ -6,6 +6,7 @@ import { describe, expect, test } from "vitest";
 import { runFuzz } from "../fuzz/run.js";
 import { checkStream } from "../fuzz/check.js";
 import { loadRuleFiles } from "../host/index.js";
+import { fluentBitVariant } from "../host/fluent-bit/build.js";
 import { fileURLToPath } from "node:url";
 
 describe("fuzz: 10^5 cases over 4 seeds", () => {
@@ -21,13 +22,26 @@ describe("fuzz: 10^5 cases over 4 seeds", () => {
   }
 });
 
-test("with every example rule loaded (new operators, single-event and 3-stage rules): 25,000 cases", () => {
+describe('validate "all" (every record validated and counted, no prefilter), library and Fluent Bit entry', () => {
+  for (const seed of [6, 7]) {
+    test(`seed ${seed}: 25,000 cases`, async () => {
+      const r = runFuzz(25_000, seed, 500, undefined, { validate: "all", fluentBit: await fluentBitVariant({ validate: "all" }) });
+      expect(r.problems).toEqual([]);
+      expect(r.knownSequencesFound).toBe(r.streams);
+      expect(r.matchesInStreams).toBeGreaterThan(0);
+      expect(r.fluentBitMemoryGrowth).toBe(0);
+    }, 180_000);
+  }
+});
+
+test("with every example rule loaded (new operators, single-event and 3-stage rules): 25,000 cases", async () => {
   const rules = loadRuleFiles([fileURLToPath(new URL("../examples/rules", import.meta.url))]).rules;
-  const r = runFuzz(25_000, 5, 500, rules);
+  // the Fluent Bit entry runs the same rules
+  const r = runFuzz(25_000, 5, 500, rules, { fluentBit: await fluentBitVariant({}, rules) });
   expect(r.problems).toEqual([]);
   expect(r.knownSequencesFound).toBe(r.streams);
   expect(r.matchesInStreams).toBeGreaterThan(r.streams);
-});
+}, 180_000);
 
 test("the checker catches what it must (it can fail)", () => {
   const rec = Buffer.from('{"a":1}');

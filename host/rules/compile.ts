@@ -5,6 +5,7 @@ import type { Expr, SequenceRule } from "./model.js";
 import { SHAPES, EMBEDDED, aliasesOf, expandDerived, argsTruncated, type Alias, type Derived, type Shape } from "./shapes.js";
 import { compileRegex } from "./regex.js";
 import { cidrBlob } from "./cidr.js";
+import { prefilterWords } from "./prefilter.js";
 
 /** A rule the front end parses but no engine part runs yet (EQL `sample by`): skippable, and said so. */
 export class NotYetSupported extends Error {
@@ -248,6 +249,8 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
   words.push(code.length, ...code);
   words.push(str(TAG_MEMBER), tagPath);
   words.push(rules.length, ...ruleWords);
+  // ── the literal prefilter (host/rules/prefilter.ts), after the rules ──
+  words.push(...prefilterWords(rules, shapes));
   flushWords();
   if (strings.items.length > LIMITS.strings) throw new Error("rule program: too many strings");
   return Uint8Array.from(bytes);
