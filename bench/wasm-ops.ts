@@ -205,9 +205,10 @@ export function instrumentOps(bytes: Uint8Array, perFunction = false): Uint8Arra
     }
     code.body = Uint8Array.from(out);
   }
-  const parts: number[] = Array.from(bytes.subarray(0, 8));
-  for (const s of sections) parts.push(s.id, ...uleb(s.body.length), ...s.body);
-  return Uint8Array.from(parts);
+  // (sections joined as buffers: the data section holds the rule program's block, too big to spread)
+  const parts: Uint8Array[] = [bytes.subarray(0, 8)];
+  for (const s of sections) parts.push(Uint8Array.from([s.id, ...uleb(s.body.length)]), s.body);
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 /** The executed-instruction counter of an instance of an instrumented module. */
