@@ -1,5 +1,6 @@
 // examples/: the shipper configs parse and are wired to podprobe as the README says (the Vector configs have
 // their own file: test/vector-configs.test.ts).
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
@@ -7,6 +8,7 @@ import { expect, test } from "vitest";
 
 const ex = (p: string) => fileURLToPath(new URL(`../examples/${p}`, import.meta.url));
 const yaml = (p: string) => parse(readFileSync(ex(p), "utf8"));
+const onPath = (bin: string) => spawnSync("sh", ["-c", `command -v ${bin}`], { encoding: "utf8" }).stdout.trim();
 
 /** The classic format's sections: [NAME] then `Key Value` lines (keys lower-cased). */
 function classic(p: string): { name: string; props: Record<string, string> }[] {
