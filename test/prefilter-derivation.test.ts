@@ -5,6 +5,8 @@ import { describe, expect, test } from "vitest";
 import { createCorrelator, SEED_RULE, type Expr, type SequenceRule } from "../host/index.js";
 import { derivePrefilter, type Needle } from "../host/rules/prefilter.js";
 import { SHAPES } from "../host/rules/shapes.js";
+import { FluentBitFilter } from "../host/fluent-bit/driver.js";
+import { fluentBitVariant } from "../host/fluent-bit/build.js";
 import { line, s1, s2raw, T0, SMALL } from "./helpers.js";
 
 const text = (n: Needle) => `${n.quoted ? '"' : ""}${Buffer.from(n.bytes).toString()}${n.quoted ? '"' : ""}${n.ci ? "~" : ""}`;
@@ -13,20 +15,50 @@ const rule = (when: Expr): SequenceRule => ({ ...structuredClone(SEED_RULE), id:
 const clauses = (when: Expr) => derivePrefilter([rule(when)], SHAPES).stages?.[0].map((c) => c.map(text).sort());
 
 describe("derivation", () => {
-  test("the seed rule: each stage's primary literal is a quoted token (exec, forbid), then its other clauses", () => {
+  test("the seed rule: each stage's primary clause, then its other clauses", () => {
     const pf = derivePrefilter([SEED_RULE], SHAPES);
-    expect(pf.stages!.map((st) => st[0].map(text))).toEqual([['"exec"'], ['"forbid"']]);
+    // "exec" for ECS and raw audit records; the sensor shapes read event.action as a constant, so each adds the
+    // literal of its guard: Tetragon's process_exec member (which Tracee's "sched_process_exec" holds too) and
+    // Falco's output_fields member
+    expect(pf.stages!.map((st) => st[0].map(text).sort())).toEqual([['"exec"', "output_fields", "process_exec"], ['"forbid"']]);
     const s1 = pf.stages![0].map((c) => c.map(text));
     // `a or (b and c)` gives a ∪ b and a ∪ c: the tool names, or the shells; the tool names, or the tool arguments
-    expect(s1).toContainEqual(expect.arrayContaining(['"curl"', '"bash"', '"busybox"']));
-    expect(s1).toContainEqual(expect.arrayContaining(['"curl"', '"/usr/local/bin/curl"', '"ssl_client"']));
+    // (joined by the guard literal of Tetragon, whose process.name is a basename: never a token of its own)
+    expect(s1).toContainEqual(expect.arrayContaining(['"curl"', '"bash"', '"busybox"', "process_exec"]));
+    expect(s1).toContainEqual(expect.arrayContaining(['"curl"', '"/usr/local/bin/curl"', '"ssl_client"', "process_exec"]));
     expect(s1.flat()).not.toContain('"process"'); // a key name of the fields the rule reads: not a useful clause
     expect(pf.stages![1].map((c) => c.map(text).sort())).toEqual([['"forbid"'], ['"ResponseComplete"', '"ResponseStarted"']]);
     expect(pf.slash).toBe(true); // "/usr/bin/curl": a `\/` escape counts
   });
 
-  test("a field that some shape reads as a constant requires nothing (raw audit Events have no event.dataset)", () => {
-    expect(clauses({ eq: "event.dataset", values: ["kubernetes.audit_logs"] })).toBeUndefined();
+  test("a constant decides its leaf per shape: raw audit Events (event.dataset) and the sensors (event.action)", () => {
+    // a raw audit Event reads event.dataset as a constant: the value is never required alone, only beside a literal
+    // of that shape's guard
+    const ds = clauses({ eq: "event.dataset", values: ["kubernetes.audit_logs"] })!;
+    expect(ds.length).toBeGreaterThan(0);
+    for (const c of ds) expect(c.some((n) => n === "audit.k8s.io/" || n === '"Event"'), c.join(" ")).toBe(true);
+    // the sensor shapes read event.action as "exec": for another value they drop out
+    expect(clauses({ eq: "event.action", values: ["open"] })).toEqual([['"open"']]);
+    expect(clauses({ eq: "event.action", values: ["exec"] })![0]).toEqual(['"exec"', "output_fields", "process_exec"]);
+  });
+
+  test("a value a shape derives from a substring (Tetragon's basename) is never required as a quoted token alone", () => {
+    const cs = clauses({ eq: "process.name", values: ["curl"] })!;
+    expect(cs[0]).toEqual(['"curl"', "process_exec"]);
+    for (const c of cs) expect(c.includes("curl") || c.includes("process_exec"), c.join(" ")).toBe(true);
+  });
+
+  test("fields a shape rewrites (event.outcome of a raw audit Event is its decision) require the rewritten literal", () => {
+    const cs = clauses({ eq: "event.outcome", values: ["failure"] })!;
+    for (const c of cs) expect(c.includes('"failure"') && (c.includes('"forbid"') || c.includes("audit.k8s.io/")), c.join(" ")).toBe(true);
+  });
+
+  test("string functions require their value unquoted; regex and cidrmatch require nothing", () => {
+    expect(clauses({ suffix: "f", values: ["SH"], insensitive: true })).toEqual([["sh~"]]);
+    expect(clauses({ contains: "f", values: ["kubernetes.default"] })).toEqual([["kubernetes.default"]]);
+    expect(clauses({ regex: "f", patterns: ["curl.*"] })).toBeUndefined();
+    expect(clauses({ cidr: "f", blocks: ["10.0.0.0/8"] })).toBeUndefined();
+    expect(clauses({ isFalse: "f" })).toBeUndefined();
   });
 
   test("values a JSON number or literal could match require nothing", () => {
@@ -58,8 +90,10 @@ describe("derivation", () => {
   });
 
   test("the shared literal of several rules is searched once", () => {
-    const pf = derivePrefilter([SEED_RULE, { ...structuredClone(SEED_RULE), id: "b" }], SHAPES);
-    expect(pf.groups[0].needles.length).toBe(2);
+    const one = derivePrefilter([SEED_RULE], SHAPES);
+    const two = derivePrefilter([SEED_RULE, { ...structuredClone(SEED_RULE), id: "b" }], SHAPES);
+    expect(two.groups[0].needles.length).toBe(one.groups[0].needles.length);
+    expect(two.needles.length).toBe(one.needles.length);
   });
 });
 
@@ -103,8 +137,18 @@ describe("the engine", () => {
   });
 
   test("a rule that requires no literal turns the prefilter off: every record is inspected", () => {
-    const r = run([{ a: 1 }, "bad"], { rules: [rule({ exists: "process.name" })] });
+    const r = run([{ a: 1 }, "bad"], { rules: [rule({ isTrue: "process.interactive" })] });
     expect(r.stats).toMatchObject({ prefilter_skipped: 0, invalid: 1 });
+  });
+
+  test("a rule whose literals are all unquoted fragments loads in both builds (the quote still delimits tokens)", async () => {
+    const rules = [rule({ suffix: "process.name", values: [".sh"] }), rule({ contains: "process.command_line", values: ["base64 -d"], insensitive: true })];
+    for (const r of rules) {
+      expect(derivePrefilter([r], SHAPES).needles.every((n) => !n.quoted)).toBe(true);
+      const c = run([{ process: { name: "x.sh", command_line: "echo | BASE64 -D" } }, { log: "plain" }], { rules: [r] });
+      expect(c.stats).toMatchObject({ prefilter_skipped: 1 });
+      expect(new FluentBitFilter(await fluentBitVariant({}, [r])).x.podprobe_ready()).toBe(1);
+    }
   });
 
   test('validate "all" inspects and counts every record; any other value is refused naming the option', () => {

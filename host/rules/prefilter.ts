@@ -1,18 +1,15 @@
-// The literal prefilter, derived from the rules the program runs (never listed by hand): the JSON string tokens
-// a record must contain to be a candidate of some stage. compile.ts appends its table to the program;
-// assembly/prefilter.ts evaluates it before a record is scanned.
+// The literal prefilter, derived from the rules the program runs and the record shapes that read them (never
+// listed by hand): the JSON string tokens and fragments a record must contain to be a candidate of some stage.
+// compile.ts appends its table to the program; assembly/prefilter.ts evaluates it before a record is scanned.
 //
-// Per stage, the requirement is a conjunction of clauses, each a set of needles of which one must be present:
-// - `all` joins its children's clauses; `any` of children with clauses A1…Am, B1…Bn gives the clauses
-//   Ai ∪ Bj (the few smallest; a child without a requirement leaves the `any` without one); `not` and every
-//   other operator give none;
-// - `==`/`in`/`in~` on a field that no shape reads as a constant need one of the values, as a quoted token
-//   ("exec" — or \"exec\" inside a JSON text carried in a string); a value a JSON number or literal could
-//   match (`0`, `true`, …), or one holding a quote, backslash or control byte, gives none;
-// - `like`/`like~`/`:` need, per pattern, its longest literal run between wildcards (not quoted).
-// A record matches a needle only as it is spelled in JSON without escapes: a `\u` (and `\/` when a needle holds
-// a `/`) anywhere in it may spell one, so the engine then decodes the record and looks again. A stage with no
-// requirement turns the prefilter off (every record takes the full path).
+// Per stage, the requirement is a conjunction of clauses, each a set of needles of which one must be present,
+// derived per record shape and joined over the shapes by prefilter-requirements.ts: quoted tokens for values a
+// shape reads from the record's own JSON ("exec" — or \"exec\" inside a JSON text carried in a string), unquoted
+// fragments for values it derives from a substring of a string (a basename, split arguments), for `like` and the
+// string functions, and for the member names a shape's guard needs; nothing for constants, computed values and
+// operators not modelled. A record matches a needle only as it is spelled in JSON without escapes: a `\u` (and
+// `\/` when a needle holds a `/`) anywhere in it may spell one, so the engine then decodes the record and looks
+// again. A stage with no requirement turns the prefilter off (every record takes the full path).
 //
 // The engine looks for needles in two steps. Group 0 — one clause per stage, the cheapest to search — is
 // searched in every record, through one anchor byte per needle. Only a record holding one of them is searched
@@ -32,24 +29,19 @@
 //   stages: s, s × (clauses k ≤ 8, k × (needle mask lo, hi))
 
 import type { Expr, SequenceRule } from "./model.js";
-import type { Shape } from "./shapes.js";
+import { aliasesOf, type Shape } from "./shapes.js";
+import { stageRequirement, implies, needleKey as key, type Clause, type ClauseOrder, type Needle, type StageClause } from "./prefilter-requirements.js";
+
+export type { Clause, Needle } from "./prefilter-requirements.js";
 
 const MAGIC = 0x4c465050; // 'PPFL'
 const MAX_NEEDLES = 64;
 const MAX_CLAUSES = 8;
 const MAX_CLASSES = 4;
-const MAX_QUOTED = 63; // longer quoted needles are searched as plain fragments
 const BACKSLASH = 0x5c;
 const QUOTE = 0x22;
 const QUOTED = 1;
 const CI = 2;
-
-export interface Needle {
-  bytes: Uint8Array;
-  quoted: boolean;
-  ci: boolean;
-}
-type Clause = Needle[];
 
 /** Rough share of each byte in JSON log text (per cent): what anchor bytes and classes are chosen by. */
 const FREQ: number[] = (() => {
@@ -61,73 +53,19 @@ const FREQ: number[] = (() => {
     f[ch.charCodeAt(0)] = share[i] * 0.5;
     f[ch.toUpperCase().charCodeAt(0)] = share[i] * 0.03;
   });
+  // the member names shippers add to every container log (pod_name, namespace_name, container_name, labels.app,
+  // file.path, …) make p, m and _ more common than in prose
+  f[0x70] = 3;
+  f[0x6d] = 2;
   for (let c = 0x30; c <= 0x39; c++) f[c] = 1.5;
-  const punct: [string, number][] = [['"', 10], [":", 4], [",", 3], [" ", 5], ["/", 2], [".", 2], ["-", 2], ["_", 1.5], ["{", 1], ["}", 1], ["[", 0.3], ["]", 0.3], ["\\", 0.5], ["=", 0.5], ["@", 0.2]];
+  const punct: [string, number][] = [['"', 10], [":", 4], [",", 3], [" ", 5], ["/", 2], [".", 2], ["-", 2], ["_", 2], ["{", 1], ["}", 1], ["[", 0.3], ["]", 0.3], ["\\", 0.5], ["=", 0.5], ["@", 0.2]];
   for (const [ch, v] of punct) f[ch.charCodeAt(0)] = v;
   return f.map((v) => v / 100);
 })();
 // cost model (interpreted instructions per byte of record): a class test per word, a look-up per flagged byte
 const CLASS_COST = 0.9;
 const HIT_COST = 50;
-const enc = new TextEncoder();
-const key = (n: Needle) => `${n.quoted ? "q" : "f"}${n.ci ? "i" : "s"}:${Buffer.from(n.bytes).toString("latin1")}`;
 const isLetter = (b: number) => (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a;
-/** A byte a needle may not hold: JSON can only spell it escaped. */
-const unspellable = (b: number) => b === 0x22 || b === BACKSLASH || b < 0x20;
-const NUMBER_LIKE = /^\s*[-+]?(\d|\.\d|infinity|nan)/i;
-
-function needleOf(text: string, quoted: boolean, ci: boolean): Needle | undefined {
-  if (text === "") return undefined;
-  if (quoted && (NUMBER_LIKE.test(text) || ["true", "false", "null"].includes(text.toLowerCase()))) return undefined;
-  const bytes = enc.encode(ci ? text.replace(/[A-Z]/g, (c) => c.toLowerCase()) : text);
-  if (bytes.some(unspellable)) return undefined;
-  return { bytes, quoted: quoted && bytes.length <= MAX_QUOTED, ci };
-}
-
-/** Literal runs of a like pattern (`*` and `?` are wildcards), longest first. */
-function fragments(pattern: string): string[] {
-  return pattern.split(/[*?]/).filter((s) => s !== "").sort((a, b) => enc.encode(b).length - enc.encode(a).length);
-}
-
-const hasExactly = (e: object, ...keys: string[]) => {
-  const own = Object.keys(e).filter((k) => (e as Record<string, unknown>)[k] !== undefined);
-  return own.every((k) => keys.includes(k)) && own.length >= 1;
-};
-
-/** The stage's requirement: clauses that must all hold ([] = none). Unknown operators give none. */
-function requirement(e: Expr, constantField: (f: string) => boolean): Clause[] {
-  if ("all" in e && hasExactly(e, "all")) return e.all.flatMap((x) => requirement(x, constantField));
-  if ("any" in e && hasExactly(e, "any")) {
-    const kids = e.any.map((x) => requirement(x, constantField));
-    if (kids.length === 0 || kids.some((k) => k.length === 0)) return [];
-    // (A1 ∧ A2) ∨ (B1 ∧ B2) implies every Ai ∨ Bj: keep the smallest few of these clauses
-    let unions: Clause[] = [[]];
-    for (const k of kids) {
-      const options = [...k].sort(bySize).slice(0, MAX_CLAUSES);
-      unions = unions.flatMap((u) => options.map((c) => dedupe([...u, ...c]))).sort(bySize).slice(0, MAX_CLAUSES);
-    }
-    return unions;
-  }
-  const values = (field: string, vs: string[], ci: boolean): Clause[] => {
-    if (constantField(field)) return [];
-    const ns = vs.map((v) => needleOf(v, true, ci));
-    return ns.length > 0 && ns.every((n) => n) ? [dedupe(ns as Needle[])] : [];
-  };
-  if ("eq" in e && hasExactly(e, "eq", "values")) return values(e.eq, e.values, false);
-  if ("eqCi" in e && hasExactly(e, "eqCi", "values")) return values(e.eqCi, e.values, true);
-  if ("like" in e && hasExactly(e, "like", "patterns", "insensitive")) {
-    const ci = e.insensitive === true;
-    const ns = e.patterns.map((p) => fragments(p).map((f) => needleOf(f, false, ci)).find((n) => n));
-    return ns.length > 0 && ns.every((n) => n) ? [dedupe(ns as Needle[])] : [];
-  }
-  return []; // not, exists, isTrue, cmp, prefix, and anything added later
-}
-
-function dedupe(ns: Needle[]): Needle[] {
-  const m = new Map<string, Needle>();
-  for (const n of ns) m.set(key(n), n);
-  return [...m.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1));
-}
 
 /** The rarest anchor a needle offers: its bytes (both cases of a letter when case-insensitive). */
 function anchorChoices(n: Needle): { at: number; bytes: number[] }[] {
@@ -201,20 +139,24 @@ function group(needles: Needle[], which: number[], also: number[]): Group {
 }
 
 // ── key-like needles: a token that is also a key of the records the rules read matches every such record ──
+/** The member names (and runs of them) of the paths the rules' fields are read at, in these shapes. */
 function keyTokens(rules: SequenceRule[], shapes: Shape[]): Set<string> {
   const fields = new Set<string>();
   const walk = (e: Expr) => {
-    for (const [k, v] of Object.entries(e)) {
-      if (["eq", "eqCi", "like", "prefix", "exists", "isTrue", "cmp"].includes(k) && typeof v === "string") fields.add(v);
-      else if (k === "all" || k === "any") (v as Expr[]).forEach(walk);
-      else if (k === "not") walk(v as Expr);
+    if ("all" in e || "any" in e) ("all" in e ? e.all : e.any).forEach(walk);
+    else if ("not" in e) walk(e.not);
+    else if ("fieldFn" in e) fields.add(e.field).add(e.other);
+    else {
+      // every other predicate names its field under its operator's key, written first
+      const v = (e as Record<string, unknown>)[Object.keys(e)[0]];
+      if (typeof v === "string") fields.add(v);
     }
   };
   for (const r of rules) for (const s of r.stages) walk(s.when);
   const tokens = new Set<string>();
   for (const f of fields) {
     for (const s of shapes) {
-      for (const a of s.aliases(f)) {
+      for (const a of aliasesOf(s, f)) {
         if (!("path" in a)) continue;
         const segs = a.path.split(".");
         for (let i = 0; i < segs.length; i++) for (let j = i + 1; j <= segs.length; j++) tokens.add(segs.slice(i, j).join(".").toLowerCase());
@@ -223,6 +165,12 @@ function keyTokens(rules: SequenceRule[], shapes: Shape[]): Set<string> {
   }
   return tokens;
 }
+
+/** Bytes a fragment is short of being a selective needle (a short run of letters is in most records). */
+const shortness = (n: Needle) => (n.quoted ? 0 : Math.max(0, 8 - n.bytes.length));
+/** The longer a fragment the rarer (its bytes, up to 16); a quoted token is as rare as the longest. */
+const rareBytes = (c: Clause) => c.reduce((x, n) => x + (n.quoted ? 16 : Math.min(16, n.bytes.length)), 0) / c.length;
+const shortBytes = (c: Clause) => c.reduce((x, n) => x + shortness(n), 0);
 
 export interface Prefilter {
   /** Per stage of every rule, its clauses (primary first); undefined when the prefilter is off. */
@@ -234,18 +182,33 @@ export interface Prefilter {
 
 /** Derives the prefilter of a rule set (shapes: how each record shape reads a field). */
 export function derivePrefilter(rules: SequenceRule[], shapes: Shape[]): Prefilter {
-  const constantField = (f: string) => shapes.some((s) => s.aliases(f).some((a) => "constant" in a));
-  const cnfs = rules.flatMap((r) => r.stages.map((s) => requirement(s.when, constantField)));
   const off: Prefilter = { needles: [], groups: [], slash: false };
-  if (cnfs.length === 0 || cnfs.some((c) => c.length === 0)) return off;
   const keyish = keyTokens(rules, shapes);
-  const isKeyish = (c: Clause) => c.every((n) => keyish.has(Buffer.from(n.bytes).toString("latin1").toLowerCase()));
+  const ecsKeys = [...keyTokens(rules, shapes.slice(0, 1))];
+  // a quoted needle that is also a key name of the fields the rules read, or a fragment of a key name of ECS
+  // documents: every record of that kind holds it (a guard's member names are what tells its shape apart)
+  const weak = (n: Needle) => {
+    const t = Buffer.from(n.bytes).toString("latin1").toLowerCase();
+    return n.quoted ? keyish.has(t) : ecsKeys.some((k) => k.includes(t));
+  };
+  const isKeyish = (c: Clause) => c.some(weak);
+  const order: ClauseOrder = {
+    bySize,
+    better: (a, b) => Number(isKeyish(a)) - Number(isKeyish(b)) || shortBytes(a) - shortBytes(b) || a.length - b.length || rareBytes(b) - rareBytes(a) || clauseCost(a) - clauseCost(b),
+  };
+  const reqs = rules.flatMap((r) => r.stages.map((s) => stageRequirement(s.when, shapes, order)));
+  // a stage no record of any shape can satisfy needs no clause; a stage without a requirement turns it off
+  const found = reqs.filter((c): c is StageClause[] => c !== "never");
+  if (found.length === 0 || found.some((c) => c.length === 0)) return off;
+  const cnfs = found.map((st) => st.map((x) => x.clause));
+  const padded = new Map(found.flat().map((x) => [x.clause, x.padded]));
   // one primary clause per stage, searched in every record: not a key name of the fields the rules read (every
-  // record of that kind holds it), then the fewest new needles (shared across stages first), then the rarest
+  // record of that kind holds it), then no short fragments (they are in most records), then the fewest new
+  // needles (shared across stages first), then the fewest needles, then longer fragments, then the rarest
   // anchors, then the latest in the stage (rules put their broad filters first)
   const chosen = new Map<string, Needle>();
   const stages: Clause[][] = cnfs.map((cnf) => {
-    const rank = (c: Clause, i: number) => [isKeyish(c) ? 1 : 0, c.filter((n) => !chosen.has(key(n))).length, clauseCost(c), -i];
+    const rank = (c: Clause, i: number) => [isKeyish(c) ? 1 : 0, shortBytes(c), c.filter((n) => !chosen.has(key(n))).length, c.length, -rareBytes(c), clauseCost(c), -i];
     const ranks = cnf.map(rank);
     const before = (a: number[], b: number[]) => {
       const d = a.findIndex((x, k) => x !== b[k]);
@@ -256,15 +219,21 @@ export function derivePrefilter(rules: SequenceRule[], shapes: Shape[]): Prefilt
     return [cnf[bi]];
   });
   if (chosen.size > MAX_NEEDLES) return off;
-  // further clauses, checked only in records that hold a primary needle, while the table has room: the
-  // smallest first (they cost the fewest needles)
-  const clauseKey = (c: Clause) => c.map(key).join("\u0001");
+  const primaryFragments = new Set([...chosen.values()].filter((n) => !n.quoted).map(key));
+  // further clauses, checked only in records that hold a primary needle, while the table has room: first those
+  // that most shapes imply on their own (a clause padded with other shapes' guards tells less), then the
+  // smallest (they cost the fewest needles)
   cnfs.forEach((cnf, s) => {
-    const rest = cnf.filter((c) => c !== stages[s][0] && !isKeyish(c)).sort(bySize);
+    // (a further clause brings no fragment of its own: the second step finds quoted needles between quotes, at a
+    // cost per quote, but each fragment through an anchor byte, at a cost per byte of its class)
+    const rest = cnf
+      .filter((c) => c !== stages[s][0] && !isKeyish(c) && c.every((n) => n.quoted || primaryFragments.has(key(n))))
+      .sort((a, b) => padded.get(a)! - padded.get(b)! || bySize(a, b));
     for (const c of rest) {
       const fresh = c.filter((n) => !chosen.has(key(n)));
       if (stages[s].length >= MAX_CLAUSES || chosen.size + fresh.length > MAX_NEEDLES) continue;
-      if (stages[s].some((x) => clauseKey(x) === clauseKey(c))) continue;
+      // (a clause that one already chosen implies always holds when that one does: it tells nothing)
+      if (stages[s].some((x) => x.every((n) => c.some((m) => implies(n, m))))) continue;
       for (const n of c) chosen.set(key(n), n);
       stages[s].push(c);
     }
@@ -284,7 +253,7 @@ function nextClass(pf: Prefilter, g: Group, c: ByteClass): ByteClass {
   const inClass = (b: number) => (b | c.mask) === c.pattern;
   const next: number[] = [];
   if (inClass(BACKSLASH)) next.push(0x75, ...(pf.slash ? [0x2f] : []));
-  if (inClass(QUOTE) && g.needles.length < pf.needles.length) return ANY; // group 1: quotes delimit tokens
+  if (inClass(QUOTE) && g === pf.groups[1]) return ANY; // group 1: quotes delimit tokens
   for (const j of g.needles) {
     const n = pf.needles[j];
     const at = g.anchors.get(j)!;
