@@ -70,8 +70,8 @@ export function socketSink(url: string): Promise<Socket> {
 /** Vector `http_server` source: takes NDJSON POSTs; `mode` decides the answer. */
 export class HttpSource {
   batches: string[][] = [];
-  /** ok: 200; fail: 503; drop: close the connection mid-request, no answer. */
-  mode: "ok" | "fail" | "drop" = "ok";
+  /** ok: 200; fail: 503; drop: close the connection mid-request, no answer; hang: read the body, never answer. */
+  mode: "ok" | "fail" | "drop" | "hang" = "ok";
   server!: HttpServer;
   port = 0;
   async start(port = 0): Promise<this> {
@@ -83,6 +83,7 @@ export class HttpSource {
         return;
       }
       req.on("end", () => {
+        if (this.mode === "hang") return;
         if (this.mode === "fail") {
           res.writeHead(503).end();
           return;

@@ -50,6 +50,17 @@ test("a downstream outage shorter than the retry timeout is invisible upstream",
   await down.stop();
 });
 
+test("a downstream that takes a batch and never answers: 503 upstream at the retry deadline, not after the 30 s POST timeout", async () => {
+  const down = await new HttpSource().start();
+  down.mode = "hang";
+  const running = await startServe({ listen: "http://127.0.0.1:0", forward: down.url, retryTimeoutMs: 400 });
+  const t = Date.now();
+  // without the deadline the POST would wait DOWNSTREAM_TIMEOUT_MS (30 s), past this test's own timeout
+  expect(await httpSink(running.address() + "/", [line({ x: 1 })])).toBe(503);
+  expect(Date.now() - t).toBeLessThan(10_000);
+  await down.stop();
+});
+
 test("bytes in flight are capped: beyond the cap, 503 at once", async () => {
   const down = await new HttpSource().start();
   down.mode = "fail";

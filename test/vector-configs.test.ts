@@ -313,17 +313,17 @@ describe("vector configs", () => {
 
   test("timeouts: Vector's http sinks wait longer than podprobe can take to answer a batch", async () => {
     const retryMs = await serveDefault("DEFAULT_RETRY_TIMEOUT_MS", /retryTimeoutMs\s*\?\?\s*([\d_]+)/g, "retry timeout default");
-    const postMs = await serveDefault("DOWNSTREAM_TIMEOUT_MS", /\btimeout:\s*([\d_]+)/g, "downstream POST timeout");
-    const worstMs = retryMs + postMs; // the last retry may start just before the deadline and then take its full timeout
+    // every downstream POST is cut at the batch's deadline (test/serve-http.test.ts): the worst case is the
+    // retry timeout plus the time to process the batch, for which the rule keeps 10 s
+    const worstMs = retryMs + 10_000;
     for (const f of ["vector-http.yaml", "vector-aggregator.yaml"]) {
       for (const [id, s] of Object.entries<Config>(load(f).sinks)) {
         if (s.type !== "http") continue;
         const timeoutSecs = s.request?.timeout_secs ?? 60; // the default (generated/http.cue)
         expect(timeoutSecs * 1000, `${f} ${id}: request.timeout_secs`).toBeGreaterThan(worstMs);
       }
-      expect(text(f), `${f} states the rule`).toMatch(/request\.timeout_secs > \(--retry-timeout-ms \+ 30 000 ms\) \/ 1000/);
+      expect(text(f), `${f} states the rule`).toMatch(/request\.timeout_secs > --retry-timeout-ms \/ 1000 \+ 10/);
     }
-    expect(postMs, "the rule in the configs names serve's POST timeout").toBe(30_000);
   });
 
   test("every Elasticsearch sink says where records with data_stream fields go", () => {

@@ -43,7 +43,7 @@ serve options (also snake_case keys of --config):
   --metrics HOST:PORT       Prometheus text on http://HOST:PORT/metrics
   --max-inflight-bytes N    bytes queued toward downstream before inputs are paused (socket), or in flight
                             before 503 (HTTP); a body that decompresses beyond it gets 413 (default 67108864)
-  --retry-timeout-ms N      HTTP mode: how long a batch is retried downstream before 503 upstream (default 30000)
+  --retry-timeout-ms N      HTTP mode: deadline to deliver a batch downstream (retries included) before 503 upstream (default 30000)
   --stats                   one JSON line of counters on stderr at exit
 and every correlator option of \`podprobe help\` (--hold-ms only in socket mode).
 SIGTERM or SIGINT: stop accepting, flush held records and everything queued, exit 0.`;

@@ -2,7 +2,9 @@
 // and answers each only after its processed records were accepted (2xx) by Vector's `http_server` source
 // downstream. With acknowledgements on both sides, a batch is acknowledged upstream only once downstream has
 // it. While downstream is down the request is retried with backoff; if it stays down past retry_timeout the
-// upstream gets 503 and Vector retries the batch. Bytes in flight are capped: beyond the cap, 503 at once.
+// upstream gets 503 and Vector retries the batch. retry_timeout is a deadline for the whole delivery: every
+// downstream POST is cut at DOWNSTREAM_TIMEOUT_MS or at the deadline, whichever comes first, so a batch is
+// answered within retry_timeout (plus the time to process it) however downstream behaves. Bytes in flight are capped: beyond the cap, 503 at once.
 // Bodies are decoded (decode.ts) as they arrive and counted against the same cap: a body that decodes to more
 // than the cap gets 413, a corrupt one 400, an encoding podprobe cannot decode 415.
 
@@ -39,21 +41,28 @@ export interface HttpStats {
   inflight_bytes: number;
 }
 
+/** How long serve retries a batch downstream before answering 503 upstream, unless --retry-timeout-ms says. */
+export const DEFAULT_RETRY_TIMEOUT_MS = 30_000;
+/** The longest one downstream POST may take, answer included (cut sooner at the batch's deadline). */
+export const DOWNSTREAM_TIMEOUT_MS = 30_000;
+
 type Forwarded = { status: number } | { error: string };
 
-function post(url: URL, body: Buffer): Promise<Forwarded> {
+/** One POST, answered within timeoutMs (counted from now, whatever the socket does) or failed. */
+function post(url: URL, body: Buffer, timeoutMs: number): Promise<Forwarded> {
   return new Promise((resolve) => {
-    const req = httpRequest(
-      url,
-      { method: "POST", headers: { "content-type": "application/x-ndjson", "content-length": body.length }, timeout: 30_000 },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode ?? 0 }));
-        res.on("error", (e) => resolve({ error: e.message }));
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", (e) => resolve({ error: e.message }));
+    let timer: NodeJS.Timeout | undefined;
+    const done = (r: Forwarded) => {
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const req = httpRequest(url, { method: "POST", headers: { "content-type": "application/x-ndjson", "content-length": body.length } }, (res) => {
+      res.resume();
+      res.on("end", () => done({ status: res.statusCode ?? 0 }));
+      res.on("error", (e) => done({ error: e.message }));
+    });
+    timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on("error", (e) => done({ error: e.message }));
     req.end(body);
   });
 }
@@ -138,7 +147,7 @@ export async function startHttpMode(c: Correlator, listen: Extract<Address, { ki
     const deadline = Date.now() + opts.retryTimeoutMs;
     let backoff = opts.minBackoffMs ?? 50;
     for (;;) {
-      const r = await post(forward.url, body);
+      const r = await post(forward.url, body, Math.max(1, Math.min(DOWNSTREAM_TIMEOUT_MS, deadline - Date.now())));
       downstreamState("error" in r ? r.error : r.status >= 500 ? `answered ${r.status}` : undefined);
       if (!retriable(r) || Date.now() + backoff > deadline) return r;
       stats.retries++;

@@ -7,7 +7,7 @@ import { createCorrelator, type Correlator } from "../correlator.js";
 import { OptionError, HOST_OPTION_SPECS, checkHostOptions, type CorrelatorOptions } from "../options.js";
 import { parseAddress, type Address } from "./address.js";
 import { startSocketMode } from "./socket.js";
-import { startHttpMode } from "./http.js";
+import { DEFAULT_RETRY_TIMEOUT_MS, startHttpMode } from "./http.js";
 import { metricsRegistry, serveMetrics } from "./metrics.js";
 import { ChangeLog } from "./changes.js";
 
@@ -87,7 +87,7 @@ export async function serve(s: ServeOptions, options: CorrelatorOptions, spellin
         {
           maxInflightBytes: inflight,
           maxBodyBytes: inflight,
-          retryTimeoutMs: s.retryTimeoutMs ?? 30_000,
+          retryTimeoutMs: s.retryTimeoutMs ?? DEFAULT_RETRY_TIMEOUT_MS,
           downstream: (why) => {
             failingNow = why;
             changes.change(`podprobe serve: downstream ${forward.text} ${why ? `failing: ${why}` : "answering again"}`);
