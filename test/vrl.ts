@@ -4,7 +4,8 @@
 // (`null`/`false` on the left of `&&` is false without evaluating the right); a path that is absent reads as
 // null; a block's new variables end with the block while assignments to outer ones stay (closures too);
 // `flatten` joins nested object keys with "." in byte order of keys, a later key winning a clash; `length` of
-// a string counts bytes; `split(s, p, limit: n)` is Rust's splitn; `slice` cuts bytes; an error in a `!` call
+// a string counts bytes; `split(s, p, limit: n)` is Rust's splitn; `slice` cuts bytes; `get(v, [segments])` reads
+// each string segment as one field (dots and all); `replace` takes a string pattern; an error in a `!` call
 // fails the program (Vector then passes the event on unchanged). What VRL's type checker would refuse at
 // compile time is approximated when the program runs: a fallible call without `!` or `x, err =`, and a path
 // (whose type may be "missing") given to `+`, `-` or to a string/array parameter without `!`, are refused as VRL
@@ -534,6 +535,71 @@ const FUNCTIONS: Record<string, Fn> = {
       if (s < 0 || s > len) throw new VrlError("slice: start out of range");
       if (e < s) throw new VrlError("slice: end before start");
       return b.subarray(s, Math.min(e, len)).toString();
+    },
+  },
+  contains: {
+    fallible: false,
+    typed: true,
+    run: ([v, sub], named) => {
+      // stdlib/contains.rs: both lowercased (Rust's Unicode to_lowercase) when case_sensitive is false
+      const folded = named.case_sensitive === false;
+      const a = asString(v, "contains");
+      const b = asString(sub, "contains substring");
+      return folded ? a.toLowerCase().includes(b.toLowerCase()) : a.includes(b);
+    },
+  },
+  replace: {
+    fallible: false,
+    typed: true,
+    run: ([v, pattern, replacement], named) => {
+      // stdlib/replace.rs with a string pattern (a regex is outside the subset): Rust's str::replace for a count
+      // below 0 (the default), str::replacen for one above, the value unchanged for 0
+      const s = asString(v, "replace");
+      const p = asString(pattern, "replace pattern");
+      const w = asString(replacement, "replace with");
+      const count = named.count === undefined ? -1 : Number(named.count as bigint);
+      if (count === 0) return s;
+      if (p === "") {
+        // an empty pattern matches at every character boundary, both ends included
+        const chars = [...s];
+        const limit = count < 0 ? chars.length + 1 : count;
+        let out = "";
+        for (let i = 0; i <= chars.length; i++) out += (i < limit ? w : "") + (chars[i] ?? "");
+        return out;
+      }
+      const parts = s.split(p);
+      if (count < 0 || count >= parts.length - 1) return parts.join(w);
+      return parts.slice(0, count + 1).join(w) + p + parts.slice(count + 1).join(p);
+    },
+  },
+  push: {
+    fallible: false,
+    typed: true,
+    run: ([v, item]) => {
+      // stdlib/push.rs: a new array, the value unchanged
+      if (!Array.isArray(v)) throw new VrlError(`push: expected array, got ${kind(v)}`);
+      return [...v, item];
+    },
+  },
+  get: {
+    fallible: true,
+    run: ([v, path]) => {
+      // stdlib/get.rs: a string segment is one field (dots and all), an integer an index (negative from the end);
+      // a segment of another type fails; a path that leads nowhere reads null
+      if (!(v instanceof Map) && !Array.isArray(v)) throw new VrlError(`get: expected object or array, got ${kind(v)}`);
+      if (!Array.isArray(path)) throw new VrlError(`get: path must be an array, got ${kind(path)}`);
+      let at: Value = v;
+      for (const seg of path) {
+        if (typeof seg === "string") at = at instanceof Map ? (at.get(seg) ?? null) : null;
+        else if (typeof seg === "bigint") {
+          if (!Array.isArray(at)) at = null;
+          else {
+            const i = seg < 0n ? at.length + Number(seg) : Number(seg);
+            at = i >= 0 && i < at.length ? at[i] : null;
+          }
+        } else throw new VrlError(`path segment must be either string or integer, not ${kind(seg)}`);
+      }
+      return at;
     },
   },
   split: {
