@@ -12,6 +12,7 @@ import { describe, expect, test } from "vitest";
 import { createCorrelator } from "../host/index.js";
 import { s1, s2ecs, s2raw, SMALL, T0, ts } from "./helpers.js";
 import { compile, fromJs, newEvent, parseJson, toJson, type Event, type Value } from "./vrl.js";
+import { falcoExec, isoNs, nsOf, sensorLine, tetragonExec, traceeLegacyExec, traceeV1Exec, type Exec } from "./sensors.js";
 
 const path = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 const FILES = ["vector-socket.yaml", "vector-http.yaml", "vector-agent-kafka.yaml", "vector-aggregator.yaml"] as const;
@@ -134,9 +135,11 @@ function returnSource(src: Config, bytes: string): Event[] {
 
 /** The kafka source (src/sources/kafka.rs, legacy namespace): decoded message plus overwritten fields. */
 function kafkaSource(src: Config, messages: { key: string | null; body: string }[]): Event[] {
-  expect(src.decoding?.codec).toBe("json");
+  const codec = src.decoding?.codec ?? "bytes"; // the source's default decoding
+  expect(["json", "bytes"]).toContain(codec);
   return messages.map(({ key, body }) => {
-    const e = newEvent(parseJson(body) as Map<string, Value>);
+    // bytes: the message at the legacy message key (lib/codecs/src/decoding/format/bytes.rs)
+    const e = newEvent(codec === "json" ? (parseJson(body) as Map<string, Value>) : new Map<string, Value>([["message", body]]));
     e.value.set("source_type", "kafka");
     const fields: [string, string, Value][] = [["key_field", "message_key", key], ["timestamp", "timestamp", KAFKA_TIME], ["topic_key", "topic", src.topics[0]], ["partition_key", "partition", 0n], ["offset_key", "offset", 1n], ["headers_key", "headers", new Map()]];
     for (const [option, def, v] of fields) {
@@ -359,6 +362,60 @@ describe("vector configs", () => {
     const out = podprobe(encode(aggregator.sinks.to_podprobe, toSinks.get("to_podprobe")!), received);
     const es = flow(aggregator, "from_podprobe", returnSource(aggregator.sources.from_podprobe, out));
     checkDelivery(received, out, elasticsearch(aggregator.sinks.elasticsearch, es.get("elasticsearch")!), RECORDS);
+  });
+
+  test("Kafka path: the sensors' execs meet their audit partners by key, reach podprobe intact and Elasticsearch with their own time", () => {
+    const agent = load("vector-agent-kafka.yaml");
+    const aggregator = load("vector-aggregator.yaml");
+    const time = ts(0, 123_456_789); // nanoseconds, as the sensors write them
+    const exec = (pod: string): Exec => ({ pod, ns: "shop", time, binary: "/usr/bin/curl", argv: ["curl", "-k", "https://kubernetes.default.svc/api"], pid: 4242 });
+    const execs: [string, string, string][] = [
+      ["tetragon", "pod-tg", sensorLine(tetragonExec(exec("pod-tg")))],
+      ["falco", "pod-falco", sensorLine(falcoExec(exec("pod-falco")))],
+      ["tracee", "pod-tracee", sensorLine(traceeLegacyExec(exec("pod-tracee")), time)],
+      ["tracee", "pod-tracee-v1", sensorLine(traceeV1Exec(exec("pod-tracee-v1")))],
+    ];
+    const audits = execs.map(([, pod], i) => JSON.stringify(s2raw(500 + i, { pod, ns: "shop" })));
+    const published = new Map<string, Event[]>();
+    for (const source of ["tetragon", "falco", "tracee"]) {
+      expect(agent.sources[source], source).toMatchObject({ type: "file", max_line_bytes: 1048576 });
+      expect(agent.transforms.route_key.inputs, source).toContain(source);
+      flow(agent, source, fileSource(agent.sources[source], execs.filter(([s]) => s === source).map(([, , l]) => l)), published);
+    }
+    flow(agent, "apiserver_audit", fileSource(agent.sources.apiserver_audit, audits), published);
+    const keyPath: string = agent.sinks.kafka.key_field;
+    const messages = published.get("kafka")!.map((e) => ({ key: (e.metadata.get(keyPath.slice(1)) as string) ?? null, body: encode(agent.sinks.kafka, [e]).replace(/\n$/, "") }));
+    // each exec is keyed as its audit partner, by the key podprobe prints for it
+    const printed = createCorrelator({ ...SMALL }).keys([...execs.map(([, , l]) => l), ...audits].join("\n") + "\n").toString().split("\n").slice(0, -1);
+    expect(messages.map((m) => m.key)).toEqual(printed);
+    expect(printed).toEqual([...execs.map(([, pod]) => pod), ...execs.map(([, pod]) => pod)]);
+    const deliver = (agg: Config) => {
+      const toSinks = flow(agg, "kafka", kafkaSource(agg.sources.kafka, messages));
+      const received: string[] = [];
+      const out = podprobe(encode(agg.sinks.to_podprobe, toSinks.get("to_podprobe")!), received);
+      const es = flow(agg, "from_podprobe", returnSource(agg.sources.from_podprobe, out));
+      return { received, out, docs: elasticsearch(agg.sinks.elasticsearch, es.get("elasticsearch")!) };
+    };
+    const { received, out, docs } = deliver(aggregator);
+    // podprobe read each record as it was written (integers exact: Tracee's nanoseconds), and found every sequence
+    const canonical = (l: string) => toJson(parseJson(l));
+    expect(received.map(canonical)).toEqual([...execs.map(([, , l]) => l), ...audits].map(canonical));
+    expect(out.split("\n").filter((l) => l.includes('"kind":"alert"')).map((l) => JSON.parse(l).podprobe.sequence.key).sort()).toEqual(execs.map(([, pod]) => pod).sort());
+    // Elasticsearch got each exec with its own time and no field Vector made up
+    execs.forEach(([sensor, pod], i) => {
+      const original = JSON.parse(execs[i][2]);
+      const doc = docs.find((d) => JSON.stringify(d).includes(`"${pod}"`) && !("kind" in d) && !(d.event?.kind === "alert"));
+      expect(doc, `${sensor} ${pod}`).toBeDefined();
+      // (Tracee ≤ v0.24's from its epoch nanoseconds: the same instant, written as Vector writes a time)
+      expect(doc!["@timestamp"], `${sensor} ${pod}: its own time`).toBe(original.timestamp === undefined || original.workload ? time : isoNs(nsOf(time)));
+      const allowed = new Set([...Object.keys(original), "@timestamp", "source_type", "data_stream", "podprobe"]);
+      if (!original.workload) allowed.delete("timestamp"); // Tracee ≤ v0.24's integer became @timestamp
+      expect(Object.keys(doc!).filter((k) => !allowed.has(k)), `${sensor} ${pod}: fields Vector added`).toEqual([]);
+    });
+    // decoded as JSON by the kafka source, Tracee's own timestamp would be the Kafka message time: no sequence
+    const asJson = { ...aggregator, sources: { ...aggregator.sources, kafka: { ...aggregator.sources.kafka, decoding: { codec: "json" } } }, transforms: { ...aggregator.transforms, as_published: { ...aggregator.transforms.as_published, source: "del(.source_type)" } } };
+    const broken = deliver(asJson);
+    expect(broken.out.split("\n").filter((l) => l.includes('"kind":"alert"')).length).toBeLessThan(execs.length);
   });
 
   test("the model notices what the configs prevent: Vector's defaults would break these records", () => {

@@ -11,9 +11,22 @@
 // (whose type may be "missing") given to `+`, `-` or to a string/array parameter without `!`, are refused as VRL
 // refuses them; `!` on a function that cannot fail, which VRL only warns about, is refused too; reserved words
 // cannot name variables.
-// Values: null, boolean, string, bigint (VRL integer), number (VRL float), array, Map (VRL object).
+// Values: null, boolean, string, bigint (VRL integer), number (VRL float), array, Map (VRL object), Timestamp.
 
-export type Value = null | boolean | string | bigint | number | Value[] | Map<string, Value>;
+/** A VRL timestamp (UTC, nanoseconds since the epoch). */
+export class Timestamp {
+  constructor(readonly ns: bigint) {}
+  /** As Vector writes one into JSON (value.rs timestamp_to_string: RFC 3339, SecondsFormat::AutoSi, Z). */
+  toString(): string {
+    const sec = this.ns >= 0n ? this.ns / 1_000_000_000n : -((-this.ns + 999_999_999n) / 1_000_000_000n);
+    const frac = this.ns - sec * 1_000_000_000n;
+    const base = new Date(Number(sec) * 1000).toISOString().slice(0, 19);
+    const digits = frac === 0n ? 0 : frac % 1_000_000n === 0n ? 3 : frac % 1_000n === 0n ? 6 : 9;
+    return base + (digits ? "." + frac.toString().padStart(9, "0").slice(0, digits) : "") + "Z";
+  }
+}
+
+export type Value = null | boolean | string | bigint | number | Timestamp | Value[] | Map<string, Value>;
 export interface Event {
   value: Map<string, Value>;
   metadata: Map<string, Value>;
@@ -121,6 +134,7 @@ export function toJson(v: Value): string {
   if (v === null) return "null";
   if (typeof v === "bigint") return v.toString();
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") return JSON.stringify(v);
+  if (v instanceof Timestamp) return JSON.stringify(v.toString());
   if (Array.isArray(v)) return `[${v.map(toJson).join(",")}]`;
   return `{${sortedKeys(v).map((k) => `${JSON.stringify(k)}:${toJson(v.get(k)!)}`).join(",")}}`;
 }
@@ -134,6 +148,7 @@ function kind(v: Value): string {
   if (typeof v === "number") return "float";
   if (typeof v === "boolean") return "boolean";
   if (typeof v === "string") return "string";
+  if (v instanceof Timestamp) return "timestamp";
   return Array.isArray(v) ? "array" : "object";
 }
 
@@ -141,6 +156,7 @@ function equal(a: Value, b: Value): boolean {
   // integers and floats compare by value (VRL's eq_lossy)
   if ((typeof a === "bigint" || typeof a === "number") && (typeof b === "bigint" || typeof b === "number")) return Number(a) === Number(b);
   if (kind(a) !== kind(b)) return false;
+  if (a instanceof Timestamp) return a.ns === (b as Timestamp).ns;
   if (Array.isArray(a)) return a.length === (b as Value[]).length && a.every((x, i) => equal(x, (b as Value[])[i]));
   if (a instanceof Map) {
     const m = b as Map<string, Value>;
@@ -535,6 +551,20 @@ const FUNCTIONS: Record<string, Fn> = {
       if (s < 0 || s > len) throw new VrlError("slice: start out of range");
       if (e < s) throw new VrlError("slice: end before start");
       return b.subarray(s, Math.min(e, len)).toString();
+    },
+  },
+  from_unix_timestamp: {
+    fallible: true,
+    run: ([v], named) => {
+      // stdlib/from_unix_timestamp.rs: an integer in the unit (default seconds)
+      if (typeof v !== "bigint") throw new VrlError(`unable to coerce ${kind(v)} into timestamp`);
+      const unit = named.unit === undefined ? "seconds" : asString(named.unit, "from_unix_timestamp unit");
+      const scale: Record<string, bigint> = { seconds: 1_000_000_000n, milliseconds: 1_000_000n, microseconds: 1_000n, nanoseconds: 1n };
+      if (!(unit in scale)) throw new VrlError(`from_unix_timestamp: unknown unit ${unit}`);
+      const ns = v * scale[unit];
+      // chrono's range (about ±262,000 years) is wider than JavaScript's Date, which the JSON writer here uses
+      if (ns > 8_640_000_000_000_000_000_000n || ns < -8_640_000_000_000_000_000_000n) throw new VrlError(`unable to coerce ${v} into timestamp`);
+      return new Timestamp(ns);
     },
   },
   contains: {
