@@ -24,6 +24,7 @@ export const COUNTER_NAMES = [
   "sources_dropped",
   "embedded_invalid",
   "args_truncated",
+  "program_bytes",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];
