@@ -13,7 +13,7 @@
 
 import { bump, C_CANDIDATES_STAGE1, C_CANDIDATES_STAGE2, C_NO_KEY } from "./counters";
 import { ruleStages, STAGES } from "./rules";
-import { findKey, touch, entryPtr, eFlags, eSeq, eTime, stageCap, NIL, F_FULL, F_USED } from "./state";
+import { findKey, touch, entryPtr, eFlags, setFlags, eSeq, eTime, stageCap, NIL, F_FULL, F_USED } from "./state";
 import { extractKeys, comboHash } from "./keys";
 import { renderSummary } from "./summary";
 import { report, setAt } from "./report";
@@ -115,6 +115,18 @@ function addKey(h1: u64, h2: u64, f: i32, combo: i32): void {
   store<u32>(row, 0, 28);
 }
 
+/** Marks every entry of key k whose record has arrival seq q used. */
+function useRecord(k: u32, n: i32, q: u32): void {
+  for (let f = 0; f < n; f++) {
+    const cap = stageCap(rule, f);
+    for (let i: u32 = 0; i < cap; i++) {
+      const e = entryPtr(k, f, i);
+      const fl = eFlags(e);
+      if ((fl & F_FULL) != 0 && eSeq(e) == q) setFlags(e, fl | F_USED);
+    }
+  }
+}
+
 /** The current record's time at filter f (set by sampleRecord). */
 @inline function timeAt(f: i32): i64 {
   return load<i64>(times + (<usize>f << 3));
@@ -139,6 +151,11 @@ function tryKey(r: i32, row: usize): bool {
       const t = c == CUR ? timeAt(f) : eTime(c);
       if (t < t0) t0 = t;
       if (t > t1) t1 = t;
+    }
+    // a record matching several filters sits in several buffers: all of its entries are used now
+    for (let g = 0; g < n; g++) {
+      const c = matched(g);
+      if (c != CUR) useRecord(k, n, eSeq(c));
     }
     // the key's text and the record's summary as the filter it fills
     extractKeys(r, <i32>load<u32>(row, 20));
