@@ -23,6 +23,8 @@ import { programAlloc } from "./alloc";
 // @ts-ignore: decorator
 @inline export const MAX_DISPATCH_FIELDS: i32 = 16;
 // @ts-ignore: decorator
+@inline const MAX_ENTRIES: u32 = 1 << 20; // filed values (a value list of every rule, at most)
+// @ts-ignore: decorator
 @inline const F_CI: u32 = 1;
 // @ts-ignore: decorator
 @inline const SEED: u64 = 0x6469737061746368;
@@ -96,7 +98,7 @@ export function loadDispatch(): bool {
     store<u32>(fields + (<usize>i << 3), rd(), 4);
   }
   const groups = rd();
-  if (groups > <u32>ords) return false;
+  if (groups > MAX_ENTRIES) return false;
   groupRows = programAlloc(<usize>groups * 8);
   // the group ordinals follow in the program: point into it after checking them
   for (let g: u32 = 0; g < groups; g++) {
@@ -112,7 +114,7 @@ export function loadDispatch(): bool {
     store<u32>(groupRows + (<usize>g << 3), count, 4);
   }
   const entries = rd();
-  if (entries > 1 << 20) return false;
+  if (entries > MAX_ENTRIES || groups > entries) return false;
   let size: u32 = 1;
   while (size < entries * 2) size <<= 1;
   tableMask = size - 1;
