@@ -1,13 +1,13 @@
-// Dispatch: which rule stages a record is evaluated against. The compiler files each stage under a field that its
-// predicate requires to hold one of a few values (host/rules/dispatch.ts); per record, each such field is read
-// once (as the stages' own tests read it: the record's shape, any array element, numbers and booleans by their
-// text, escapes decoded, ASCII case folded where the test folds), each value is looked up in a hash table of the
-// filed values, and the stages filed under the values found — plus those filed under none — are marked in a
-// bitmap. Stages are numbered in evaluation order (rule by rule, each rule's last stage first, as EQL evaluates
+// Dispatch: which rule stages a record is evaluated against. The compiler files each stage under values (or
+// prefixes) that its predicate requires some field to hold (host/rules/dispatch.ts); per record, each such field
+// is read once (as the stages' own tests read it: the record's shape, any array element, numbers and booleans by
+// their text, escapes decoded, ASCII case folded where the test folds), each value — and its prefixes of the
+// lengths the field's prefixes have — is looked up in a hash table of the filed values, and the stages filed under
+// those found — plus those filed under none — are marked in a bitmap. Stages are numbered in evaluation order (rule by rule, each rule's last stage first, as EQL evaluates
 // them), so walking the bitmap's bits keeps the order of evaluating every stage.
 //
-// section: fields n, n × (field, flags) | groups g, g × (count, count × ordinal) | entries e, e × (field index,
-//          string, group) | always: count, count × ordinal
+// section: fields n, n × (field, flags, prefix lengths k, k × length) | groups g, g × (count, count × ordinal) |
+//          entries e, e × (field index | PREFIX, string, group) | always: count, count × ordinal
 // tables: ordinal → rule u32, stage u32; group rows (first u32, count u32) and their ordinals; the hash table of
 //         entries (hash u32 | field index u32 | string u32 | group u32), a power of two ≥ 2 × entries; the
 //         bitmap of the stages always evaluated, and the record's bitmap
@@ -25,6 +25,10 @@ import { programAlloc } from "./alloc";
 // @ts-ignore: decorator
 @inline const MAX_ENTRIES: u32 = 1 << 20; // filed values (a value list of every rule, at most)
 // @ts-ignore: decorator
+@inline const MAX_PREFIX_LENGTHS: i32 = 16;
+// @ts-ignore: decorator
+@inline const PREFIX: u32 = 0x100; // an entry for a prefix of the field's value
+// @ts-ignore: decorator
 @inline const F_CI: u32 = 1;
 // @ts-ignore: decorator
 @inline const SEED: u64 = 0x6469737061746368;
@@ -32,7 +36,10 @@ import { programAlloc } from "./alloc";
 @inline const FOLD_CAP: usize = 4096;
 
 let fieldCount = 0;
-const fields: usize = heap.alloc(<usize>MAX_DISPATCH_FIELDS * 8); // field u32 | flags u32
+// per field: field u32 | flags u32 | prefix lengths k u32 | k × length u32
+// @ts-ignore: decorator
+@inline const FIELD_ROW: usize = 12 + <usize>MAX_PREFIX_LENGTHS * 4;
+const fields: usize = heap.alloc(<usize>MAX_DISPATCH_FIELDS * FIELD_ROW);
 let ordRows: usize = 0; // per ordinal: rule u32 | stage u32
 let groupRows: usize = 0; // per group: first u32 | count u32 (into groupOrds)
 let groupOrds: usize = 0;
@@ -92,10 +99,19 @@ export function loadDispatch(): bool {
   fieldCount = <i32>rd();
   if (fieldCount > MAX_DISPATCH_FIELDS) return false;
   for (let i = 0; i < fieldCount; i++) {
+    const row = fields + <usize>i * FIELD_ROW;
     const f = rd();
     if (!checkField(f)) return false;
-    store<u32>(fields + (<usize>i << 3), f);
-    store<u32>(fields + (<usize>i << 3), rd(), 4);
+    store<u32>(row, f);
+    store<u32>(row, rd(), 4);
+    const k = rd();
+    if (k > <u32>MAX_PREFIX_LENGTHS) return false;
+    store<u32>(row, k, 8);
+    for (let j: u32 = 0; j < k; j++) {
+      const l = rd();
+      if (l == 0 || l > 4096) return false;
+      store<u32>(row + 12 + (<usize>j << 2), l);
+    }
   }
   const groups = rd();
   if (groups > MAX_ENTRIES) return false;
@@ -123,7 +139,7 @@ export function loadDispatch(): bool {
     const d = rd();
     const s = readString();
     const g = rd();
-    if (d >= <u32>fieldCount || g >= groups || loadError != 0) return false;
+    if ((d & ~PREFIX) >= <u32>fieldCount || g >= groups || loadError != 0) return false;
     const n = strLen(s);
     if (n > maxValue) maxValue = n;
     const h = keyHash(d, strPtr(s), n);
@@ -168,7 +184,7 @@ function lookup(d: u32, p: usize, n: usize): void {
   }
 }
 
-/** One value of a dispatch field: its plain bytes (decoded, folded) looked up. */
+/** One value of a dispatch field: its plain bytes (decoded, folded) looked up, and its prefixes. */
 function value(d: u32, t: u32, p: usize, n: usize, esc: bool, ci: bool): void {
   const base = t & T_MASK;
   if (base != T_STRING && base != T_NUMBER && base != T_TRUE && base != T_FALSE) return;
@@ -179,14 +195,23 @@ function value(d: u32, t: u32, p: usize, n: usize, esc: bool, ci: bool): void {
     n = <usize>k;
   }
   if (ci) {
-    if (n > maxValue || n > FOLD_CAP) return;
-    for (let i: usize = 0; i < n; i++) {
+    // fold what any entry can reach (the compiler files no value longer than FOLD_CAP)
+    const m = min(n, min(maxValue, FOLD_CAP));
+    for (let i: usize = 0; i < m; i++) {
       const c = <u32>load<u8>(p + i);
       store<u8>(folded + i, <u8>(c - 0x41 < 26 ? c | 0x20 : c));
     }
     p = folded;
+    if (m < n) n = m + 1; // longer than every entry: no exact hit, prefixes up to m
   }
-  lookup(d, p, n);
+  lookup(d, p, n); // (a value longer than every entry returns at once)
+  const row = fields + <usize>d * FIELD_ROW;
+  const k = load<u32>(row, 8);
+  for (let j: u32 = 0; j < k; j++) {
+    const l = <usize>load<u32>(row + 12 + (<usize>j << 2));
+    if (l > n) break; // lengths ascend
+    lookup(d | PREFIX, p, l);
+  }
 }
 
 /** Marks in the record's bitmap every stage it can match (the current record's shape and fields are set). */
@@ -197,9 +222,9 @@ export function dispatchRecord(): void {
   }
   memory.copy(bits, always, <usize>dispatchWords << 3);
   for (let i = 0; i < fieldCount; i++) {
-    const f = load<u32>(fields + (<usize>i << 3));
-    if (!getField(f)) continue;
-    const ci = (load<u32>(fields + (<usize>i << 3), 4) & F_CI) != 0;
+    const row = fields + <usize>i * FIELD_ROW;
+    if (!getField(load<u32>(row))) continue;
+    const ci = (load<u32>(row, 4) & F_CI) != 0;
     const t = fvType & T_MASK;
     if (t != T_ARRAY) {
       value(<u32>i, fvType, fvOff, fvLen, (fvType & T_ESC) != 0 && !fvConst, ci);

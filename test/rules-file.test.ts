@@ -190,7 +190,7 @@ describe("loading a folder of Elastic's rule files", () => {
       "unsupported-until.toml": "skipped unsupported",
     });
     // sequences of several join fields, `with runs`, eight stages and no maxspan run, and so do samples
-    for (const f of ["multi-key-sequence.toml", "runs-sequence.toml", "eight-stages.toml", "no-maxspan.toml"]) expect(s[f]).toBe("loaded");
+    for (const f of ["multi-key-sequence.toml", "runs-sequence.toml", "long-runs.toml", "runs-only.toml", "eight-stages.toml", "no-maxspan.toml", "sample-three-filters.toml"]) expect(s[f]).toBe("loaded");
   });
   test("without skipUnsupported the first refusal stops the load; other rule types and deprecated rules never do", () => {
     expect(() => loadRuleFiles([file("./rules")])).toThrow(RuleFileError);

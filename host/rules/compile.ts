@@ -266,7 +266,7 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
   const tagPath = path({ path: TAG_MEMBER });
   str(TAG_MEMBER);
   // the dispatch index (dispatch.ts): its fields and values are interned here, before the tables are written
-  const dispatch = dispatchWords(planDispatch(compiled), field, str);
+  const dispatch = dispatchWords(planDispatch(compiled), field, str, blob);
 
   // every derived value a field reads in some shape (deriving one may add fields: the loop takes them too)
   for (let f = 0; f < fields.items.length; f++) {
@@ -291,35 +291,60 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
     });
   }
 
-  const words: number[] = [MAGIC, VERSION];
-  const bytes: number[] = [];
-  const flushWords = () => {
-    for (const w of words) bytes.push(w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, (w >>> 24) & 0xff);
-    words.length = 0;
-  };
-  words.push(strings.items.length);
-  flushWords();
+  if (strings.items.length > LIMITS.strings) throw new Error("rule program: too many strings");
+  const out = new ProgramWriter();
+  out.words([MAGIC, VERSION, strings.items.length]);
   for (const s of strings.items) {
     const b = typeof s === "string" ? enc.encode(s) : s;
-    words.push(b.length);
-    flushWords();
-    bytes.push(...b);
-    while (bytes.length % 4) bytes.push(0);
+    out.words([b.length]);
+    out.bytes(b);
   }
-  words.push(sets.items.length);
-  for (const s of sets.items) words.push(s.length, ...s);
-  words.push(paths.items.length);
-  for (const [s, u] of paths.items) words.push(s, u);
-  words.push(shapes.length, ...guards);
-  words.push(...derivedWords);
-  words.push(fields.items.length, ...fieldWords);
-  words.push(code.length, ...code);
-  words.push(str(TAG_MEMBER), tagPath);
-  words.push(rules.length, totals.stages, totals.keys, totals.summaries, totals.parts, ...ruleWords);
-  words.push(...dispatch);
-  flushWords();
-  if (strings.items.length > LIMITS.strings) throw new Error("rule program: too many strings");
-  return Uint8Array.from(bytes);
+  out.words([sets.items.length]);
+  for (const s of sets.items) out.words([s.length]).words(s);
+  out.words([paths.items.length]);
+  for (const [s, u] of paths.items) out.words([s, u]);
+  out.words([shapes.length]).words(guards).words(derivedWords);
+  out.words([fields.items.length]).words(fieldWords);
+  out.words([code.length]).words(code);
+  out.words([str(TAG_MEMBER), tagPath]);
+  out.words([rules.length, totals.stages, totals.keys, totals.summaries, totals.parts]).words(ruleWords);
+  out.words(dispatch);
+  return out.done();
+}
+
+/** The program's bytes: u32 words little-endian, byte strings padded to 4 (no spread of large arrays). */
+class ProgramWriter {
+  private buf = new Uint8Array(1 << 16);
+  private view = new DataView(this.buf.buffer);
+  private len = 0;
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+  words(ws: readonly number[]): this {
+    this.room(ws.length * 4);
+    for (const w of ws) {
+      this.view.setUint32(this.len, w >>> 0, true);
+      this.len += 4;
+    }
+    return this;
+  }
+  bytes(b: Uint8Array): this {
+    const padded = (b.length + 3) & ~3;
+    this.room(padded);
+    this.buf.set(b, this.len);
+    this.buf.fill(0, this.len + b.length, this.len + padded);
+    this.len += padded;
+    return this;
+  }
+  done(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
 }
 
 interface Part {
