@@ -11,7 +11,6 @@ import { elementsBegin, elementsNext, elOff, elLen, elType } from "./elements";
 import { compareValue, relationHolds, numberOf, REL_LT, REL_NE } from "./compare";
 import { regexMatch, checkAutomaton } from "./regex";
 import { cidrMatch, checkRanges } from "./cidr";
-import { indexedHas } from "./setindex";
 import { startsWithBytes, endsWithBytes, containsBytes, scalarView, utf16Length, substringOf, sliceOff, sliceLen, viewA, viewB } from "./strfunc";
 
 export const OP_TRUE: u32 = 0;
@@ -129,21 +128,6 @@ function setHas(set: u32, p: usize, n: usize, esc: bool, mode: i32): bool {
     if (d < 0) return false;
     p = scratch;
     n = <usize>d;
-    esc = false;
-  }
-  if (mode == M_EQ || mode == M_EQ_CI) {
-    // a long list has a hash index (setindex.ts): one lookup of the plain value
-    let q = p;
-    let m = n;
-    let plain = true;
-    if (esc) {
-      const d = decodeString(p, p + n, scratch, SCRATCH_CAP);
-      plain = d >= 0;
-      q = scratch;
-      m = <usize>max<isize>(d, 0);
-    }
-    const found = indexedHas(set, q, m, mode == M_EQ_CI);
-    if (found >= 0) return plain && found == 1;
   }
   for (let i: u32 = 0; i < count; i++) {
     const s = load<u32>(ptr + <usize>i * 4);

@@ -23,7 +23,6 @@ import { slotOff, slotLen, slotType, T_NONE, T_STRING } from "./scan";
 import { loadDerived, checkDerived, deriveShape, derivedCount, derivedShape, derivedType, derivedOff, derivedLen, derivedConst } from "./derive";
 import { checkCode, evalNode, markerOf } from "./predicates";
 import { programAlloc } from "./alloc";
-import { indexSets } from "./setindex";
 
 export const NONE: u32 = 0xFFFFFFFF;
 export const MAGIC: u32 = 0x42525050;
@@ -168,9 +167,7 @@ export function loadTables(p: usize, n: usize): bool {
   for (let i = 1; i < shapeCount; i++) if (!checkCode(load<u32>(shapeGuards + <usize>i * 4))) return false;
   for (let i = 0; i < shapeCount; i++) store<u32>(shapeMarkers + <usize>i * 4, i == 0 ? NONE : markerOf(load<u32>(shapeGuards + <usize>i * 4)));
   if (!checkDerived()) return false;
-  if (loadError != 0) return false;
-  indexSets();
-  return true;
+  return loadError == 0;
 }
 
 /** The path table: the trie is sized from the paths' segments (two passes over their strings). */
