@@ -5,7 +5,8 @@ import { opt, O_MAX_KEYS, O_RING_CAPACITY, O_MAX_STATE_BYTES, O_LATENESS_MS, O_M
 import { loadTables } from "./program";
 import { loadRules, maxPositions } from "./rules";
 import { loadDispatch } from "./dispatch";
-import { initState, fixedStateBytes, sweepKeys, keyStateBytes, keysActive, layoutBuffers, anyRuns } from "./state";
+import { initState, fixedStateBytes, sweepKeys, keyStateBytes, keysActive } from "./state";
+import { layoutBuffers, anyRuns } from "./buffers";
 import { initChain } from "./report";
 import { initAlertChain } from "./alert";
 import { programBytes } from "./alloc";

@@ -11,7 +11,7 @@
 // and the group of the last position holds the completed windows of N events, marked LIVE on their last entry.
 // A run entry also records the partial of the stage before that it extended (PREFIX, prev link, start).
 
-import { entryPtr, entryIndex, eFlags, eSeq, ePrevIdx, ePrevSeq, eRunPrevIdx, eRunPrevSeq, earlier, setFlags, stageCap, usedMask, F_FULL, F_LIVE, F_USED, F_SEARCHED, F_INORDER, F_PREFIX, F_RUNPREV } from "./state";
+import { entryPtr, entryIndex, eFlags, eSeq, ePrevIdx, ePrevSeq, eRunPrevIdx, eRunPrevSeq, earlier, setFlags, stageCap, usedMask, F_FULL, F_LIVE, F_USED, F_SEARCHED, F_INORDER, F_PREFIX, F_RUNPREV } from "./buffers";
 import { stageRuns } from "./rules";
 import { setAt } from "./report";
 

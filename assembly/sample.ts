@@ -13,7 +13,8 @@
 
 import { bump, C_CANDIDATES_STAGE1, C_CANDIDATES_STAGE2, C_NO_KEY } from "./counters";
 import { ruleStages, STAGES } from "./rules";
-import { findKey, touch, entryPtr, eFlags, setFlags, eSeq, eTime, stageCap, NIL, F_FULL, F_USED } from "./state";
+import { findKey, touch, NIL } from "./state";
+import { entryPtr, eFlags, setFlags, eSeq, eTime, stageCap, F_FULL, F_USED } from "./buffers";
 import { extractKeys, comboHash } from "./keys";
 import { renderSummary } from "./summary";
 import { report, setAt } from "./report";

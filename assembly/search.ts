@@ -7,7 +7,8 @@
 // stage with runs may stand at any of the run's positions: each is tried. The positions of a run draw distinct
 // entries from the run's one buffer.
 
-import { entryPtr, eFlags, eSeq, eTime, earlier, seqBefore, stageCap, skewNs, F_FULL, F_USED, F_SEARCHED } from "./state";
+import { skewNs } from "./state";
+import { entryPtr, eFlags, eSeq, eTime, earlier, seqBefore, stageCap, F_FULL, F_USED, F_SEARCHED } from "./buffers";
 import { rulePositions, stageRuns, stageFirst, stageAt } from "./rules";
 import { setAt, chainAt } from "./report";
 import { recSeq } from "./sequence";
