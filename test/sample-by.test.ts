@@ -46,6 +46,13 @@ test("one event per filter with the same keys, in either order and hours apart",
   }
 });
 
+test("a sample has no order: a candidate hours behind the watermark is not late", () => {
+  const r = run([conn(3 * 3600_000, 7, "n1"), exec(0, 7, "e1")], { rules: TWO });
+  expect(r.stats.late).toBe(0);
+  expect(r.stats.matches).toBe(1);
+  expect(r.tagged[0].tag.alerts[0].sequence.index).toBe(0);
+});
+
 test("no sample: another process, another name, a filter not met, or one record for two filters", () => {
   expect(run([exec(0, 7, "e1"), conn(10, 8, "n1")], { rules: TWO }).stats.matches).toBe(0);
   expect(run([exec(0, 7, "e1"), conn(10, 7, "n1", { name: "other" })], { rules: TWO }).stats.matches).toBe(0);
