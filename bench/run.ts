@@ -130,6 +130,7 @@ function main() {
     for (const r of loaded.results) if (r.error) refused[`${r.status} ${r.error.kind}`] = (refused[`${r.status} ${r.error.kind}`] ?? 0) + 1;
     const programBytes = compileRules(loaded.rules).length;
     elastic = { files: loaded.results.length, loaded: loaded.rules.length, refused, programBytes, fitsFluentBit: programBytes + 16 <= PROGRAM_CAPACITY, run: runEngine(corpus, nowMs, { rules: loaded.rules }) };
+    log(`  ${elastic.loaded} of ${elastic.files} files loaded`);
   }
   log("js_naive and js_prefilter (and their byte-identity with podprobe)…");
   const naive = runBaseline(corpus, nowMs, false);
@@ -223,7 +224,7 @@ function main() {
   const result = {
     corpus: { mb: corpus.length / 1e6, records, candidates_stage1: engine.stats.candidates_stage1, candidates_stage2: engine.stats.candidates_stage2, matches: engine.stats.matches, seed: 1 },
     example_rules: { rules: exampleRules.map((r) => r.name), matches: withRules.stats.matches },
-    rule_pack: { rules: packRules.length, stages: packRules.reduce((a, r) => a + r.stages.length, 0), matches: withPack.stats.matches, program_bytes: withPack.stats.program_bytes, startup_ms: withPack.startupMs, single_rule_startup_ms: engine.startupMs },
+    rule_pack: { rules: packRules.length, stages: packRules.reduce((a, r) => a + r.stages.length, 0), matches: withPack.stats.matches, program_bytes: compileRules(packRules).length, table_bytes: withPack.stats.program_bytes, startup_ms: withPack.startupMs, single_rule_startup_ms: engine.startupMs },
     ...(elastic
       ? { elastic_pack: { paths: args.pack, files: elastic.files, loaded: elastic.loaded, not_loaded: elastic.refused, program_bytes: elastic.programBytes, fluent_bit_block_bytes: PROGRAM_CAPACITY, fits_fluent_bit: elastic.fitsFluentBit, matches: elastic.run.stats.matches, mb_per_s: corpus.length / 1e6 / elastic.run.s, startup_ms: elastic.run.startupMs } }
       : {}),
@@ -249,7 +250,7 @@ function main() {
   out.push("|---|---:|---:|---:|");
   for (const [k, c] of Object.entries(cases)) out.push(`| ${k} | ${f(c.mb_per_s)} | ${f(c.records_per_s)} | ${f(c.ns_per_record)} |`);
   out.push("");
-  out.push(`rule pack: ${result.rule_pack.rules} rules (${result.rule_pack.stages} stages), program ${f(result.rule_pack.program_bytes)} bytes, ${result.rule_pack.matches} matches; start-up ${f(result.rule_pack.startup_ms)} ms (one rule: ${f(result.rule_pack.single_rule_startup_ms)} ms)`);
+  out.push(`rule pack: ${result.rule_pack.rules} rules (${result.rule_pack.stages} stages), program ${f(result.rule_pack.program_bytes)} bytes (its tables in the engine ${f(result.rule_pack.table_bytes)}), ${result.rule_pack.matches} matches; start-up ${f(result.rule_pack.startup_ms)} ms (one rule: ${f(result.rule_pack.single_rule_startup_ms)} ms)`);
   if (result.elastic_pack) {
     const e = result.elastic_pack;
     out.push(`elastic pack: ${e.files} files, ${e.loaded} loaded and run together${Object.keys(e.not_loaded).length ? `, ${Object.entries(e.not_loaded).map(([k, n]) => `${n} ${k}`).join(", ")}` : ""}; program ${f(e.program_bytes)} bytes (Fluent Bit block ${f(e.fluent_bit_block_bytes)}: ${e.fits_fluent_bit ? "fits" : "does not fit"}); ${f(e.mb_per_s)} MB/s, ${e.matches} matches; start-up ${f(e.startup_ms)} ms`);
