@@ -7,7 +7,7 @@ import { bump, C_RECORDS_IN, C_RECORDS_OUT, C_INVALID, C_OVERSIZE, C_NO_KEY, C_N
 import { scanRecord, recDuplicate, recClose, recEmpty, slotType, T_NONE, T_STRING, T_NUMBER, T_MASK } from "./scan";
 import { selectShape, getField, fvType, fvOff, fvLen, fvConst, tagPath, NONE } from "./program";
 import { evalNode } from "./predicates";
-import { rulePositions, ruleIsSample, stageCode, stageTime, sourceField } from "./rules";
+import { rulePositions, ruleIsSample, ruleStages, stageCode, stageTime, sourceField } from "./rules";
 import { dispatchRecord, dispatchWords, stageWord, ordRule, ordStage } from "./dispatch";
 import { sampleRecord, sampleTime } from "./sample";
 import { parseTime, timeOk } from "./time";
@@ -98,7 +98,8 @@ function candidate(r: i32, stage: i32): void {
  */
 function sample(r: i32, mask: u32): void {
   let observed = false;
-  for (let f = 0; f < 32; f++) {
+  const n = ruleStages(r);
+  for (let f = 0; f < n; f++) {
     if ((mask & (1 << f)) == 0) continue;
     const t = stageTimeOf(r, f);
     if (!hasTime) {

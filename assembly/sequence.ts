@@ -13,7 +13,7 @@
 import { Buf } from "./buf";
 import { bump, C_MATCHES, C_ALERTS } from "./counters";
 import { hashBytes, hashCombine } from "./hash";
-import { ruleIdHash, ruleMaxspan, rulePositions, stageRuns, stageFirst } from "./rules";
+import { ruleIdHash, ruleMaxspan, rulePositions, ruleIsSample, stageRuns, stageFirst } from "./rules";
 import { findKey, getOrCreateKey, touch, keyNewest, keyDisorder, keySeen, skewNs, NIL } from "./state";
 import { addEntry, eSeq, F_LIVE, F_USED, F_INORDER, F_PREFIX, F_RUNPREV } from "./buffers";
 import { storeSummary, rendered, NO_SUMMARY } from "./summary";
@@ -212,9 +212,9 @@ export function matchSingle(r: i32, t: i64, combos: i32): void {
   bump(C_MATCHES);
 }
 
-/** The record may still be a partner: it is a candidate of a position that is not its rule's last. */
+/** The record may still be a partner: a candidate of a position that is not its rule's last, or of a sample. */
 @inline function waits(r: i32, s: i32): bool {
-  return stageFirst(r, s) < rulePositions(r) - 1;
+  return stageFirst(r, s) < rulePositions(r) - 1 || ruleIsSample(r);
 }
 
 /**

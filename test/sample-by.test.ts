@@ -53,6 +53,13 @@ test("a sample has no order: a candidate hours behind the watermark is not late"
   expect(r.tagged[0].tag.alerts[0].sequence.index).toBe(0);
 });
 
+test("with hold_ms, a record of any filter waits for its partners and leaves tagged with them", () => {
+  const r = run([conn(0, 7, "n1"), exec(10, 7, "e1")], { rules: TWO, holdMs: 5000 });
+  expect(r.stats.matches).toBe(1);
+  expect(r.tagged.map((t) => t.tag.alerts[0].sequence.index).sort()).toEqual([0, 1]);
+  expect(r.records).toHaveLength(2);
+});
+
 test("no sample: another process, another name, a filter not met, or one record for two filters", () => {
   expect(run([exec(0, 7, "e1"), conn(10, 8, "n1")], { rules: TWO }).stats.matches).toBe(0);
   expect(run([exec(0, 7, "e1"), conn(10, 7, "n1", { name: "other" })], { rules: TWO }).stats.matches).toBe(0);
