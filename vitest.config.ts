@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     // the engine's optimised tier, as the CLI sets it (the library leaves V8's flags to the application)
-    poolOptions: { forks: { execArgv: ["--no-liftoff", "--no-wasm-dynamic-tiering"] } },
+    poolOptions: { forks: { execArgv: ["--no-liftoff", "--no-wasm-dynamic-tiering", "--no-wasm-lazy-compilation"] } },
   },
 });

@@ -2,11 +2,16 @@
 // scratch renderings. They are created once and grow by doubling; in steady state nothing is allocated.
 
 import { HEX } from "./hexdigits";
+import { nextToEscape } from "./strings";
 
 export class Buf {
   base: usize;
   len: usize = 0;
   cap: usize;
+  // bytes elsewhere in memory (records passing unchanged) that follow the buffer's contents but are copied only
+  // when something is written after them (one copy per run of records), or never (Buf.unchangedFrom)
+  runPtr: usize = 0;
+  runLen: usize = 0;
 
   constructor(cap: usize) {
     this.cap = cap;
@@ -15,9 +20,42 @@ export class Buf {
 
   @inline reset(): void {
     this.len = 0;
+    this.runLen = 0;
   }
 
-  reserve(n: usize): void {
+  /** Appends [p, p+n) by reference: the bytes must stay in place until the next write or flush. */
+  defer(p: usize, n: usize): void {
+    if (this.runLen != 0 && this.runPtr + this.runLen == p) {
+      this.runLen += n;
+      return;
+    }
+    this.flush();
+    this.runPtr = p;
+    this.runLen = n;
+  }
+
+  /** Copies the deferred bytes in. */
+  flush(): void {
+    const n = this.runLen;
+    if (n == 0) return;
+    this.runLen = 0;
+    this.grow(n);
+    memory.copy(this.base + this.len, this.runPtr, n);
+    this.len += n;
+  }
+
+  /** True when the contents are exactly the deferred bytes [p, p+n) (nothing was written, nothing flushed). */
+  @inline unchangedFrom(p: usize, n: usize): bool {
+    return this.len == 0 && this.runLen == n && this.runPtr == p;
+  }
+
+  /** Room for n more bytes after the contents (the deferred bytes copied in first). */
+  @inline reserve(n: usize): void {
+    if (this.runLen != 0) this.flush();
+    if (this.len + n > this.cap) this.grow(n);
+  }
+
+  private grow(n: usize): void {
     const need = this.len + n;
     if (need <= this.cap) return;
     let cap = this.cap << 1;
@@ -80,8 +118,14 @@ export class Buf {
   /** Appends plain UTF-8 bytes as a JSON string body (no quotes): escapes quote, backslash and controls. */
   escaped(p: usize, n: usize): void {
     this.reserve(n);
-    for (let i: usize = 0; i < n; i++) {
-      const c = <u32>load<u8>(p + i);
+    const end = p + n;
+    while (p < end) {
+      // runs that need no escape are copied in bulk
+      const q = nextToEscape(p, end);
+      if (q > p) this.bytes(p, q - p);
+      if (q >= end) return;
+      const c = <u32>load<u8>(q);
+      p = q + 1;
       if (c == 0x22 || c == 0x5C) {
         this.byte(0x5C);
         this.byte(c);
@@ -92,7 +136,7 @@ export class Buf {
         store<u8>(d + 4, load<u8>(HEX + <usize>(c >> 4)));
         store<u8>(d + 5, load<u8>(HEX + <usize>(c & 0xF)));
         this.len += 6;
-      } else this.byte(c);
+      }
     }
   }
 

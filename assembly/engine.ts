@@ -1,7 +1,7 @@
 // Engine set-up and the batch loop shared by both builds: init reads the options and the rule program and
 // sizes every table from them; processBatch frames NDJSON in linear memory and runs each record through.
 
-import { opt, O_MAX_KEYS, O_RING_CAPACITY, O_MAX_STATE_BYTES, O_LATENESS_MS, O_MAX_FUTURE_MS, O_SKEW_MS, O_HOLD_MS, O_KEY_MODE, O_ALERTS, O_MAX_RECORD_BYTES, O_MAX_SUMMARY_BYTES, O_SOURCE_IDLE_MS, O_MAX_SOURCES, O_MAX_KEYS_PER_RECORD } from "./options";
+import { opt, O_MAX_KEYS, O_RING_CAPACITY, O_MAX_STATE_BYTES, O_LATENESS_MS, O_MAX_FUTURE_MS, O_SKEW_MS, O_HOLD_MS, O_KEY_MODE, O_ALERTS, O_MAX_RECORD_BYTES, O_MAX_SUMMARY_BYTES, O_SOURCE_IDLE_MS, O_MAX_SOURCES, O_MAX_KEYS_PER_RECORD, O_VALIDATE } from "./options";
 import { loadTables } from "./program";
 import { loadRules, maxPositions } from "./rules";
 import { loadDispatch } from "./dispatch";
@@ -15,11 +15,12 @@ import { configureKeys } from "./keys";
 import { initEmbedded } from "./embedded";
 import { initArena, arenaUsed } from "./summary";
 import { initHold, releaseDue, holdBytesUsed } from "./hold";
-import { configureRecords, processRecord, recordKey } from "./record";
+import { configureRecords, configurePrefilter, processRecord, recordKey, maxRecordBytes, prefilterOn } from "./record";
+import { loadPrefilter, prefilterLoaded, firstEvent, mayBeCandidate } from "./prefilter";
 import { out } from "./sequence";
 import * as seq from "./sequence";
-import { nextNewline } from "./strings";
-import { setCounter, C_STATE_BYTES, C_KEYS_ACTIVE, C_PROGRAM_BYTES } from "./counters";
+import { nextNewline, countNewlines, lineStart } from "./strings";
+import { setCounter, addTo, bump, C_STATE_BYTES, C_KEYS_ACTIVE, C_RECORDS_IN, C_RECORDS_OUT, C_PREFILTER_SKIPPED, C_PROGRAM_BYTES } from "./counters";
 
 export const E_OK = 0;
 export const E_PROGRAM = 1; // the rule program is malformed
@@ -33,6 +34,8 @@ export const E_TWICE = 4;
 @inline const HOLD_SHARE: f64 = 8; // hold_ms > 0: an eighth of max_state_bytes holds records
 // @ts-ignore: decorator
 @inline const SWEEP_KEYS: i32 = 64; // keys examined for reclaiming per batch
+// @ts-ignore: decorator
+@inline const SWEEP_CALLS: u32 = 1023; // the Fluent Bit entry sweeps once per 1024 records
 
 let ready = false;
 
@@ -55,6 +58,7 @@ export function init(program: usize, programLen: usize): i32 {
   if (ready) return E_TWICE;
   if (!loadTables(program, programLen)) return E_PROGRAM;
   if (!loadRules() || !loadDispatch()) return E_RULES;
+  if (!loadPrefilter()) return E_PROGRAM;
   const keys = <u32>opt(O_MAX_KEYS);
   const ring = <u32>opt(O_RING_CAPACITY);
   const budget = opt(O_MAX_STATE_BYTES);
@@ -77,6 +81,7 @@ export function init(program: usize, programLen: usize): i32 {
   seq.alertsOn = opt(O_ALERTS) != 0;
   configureRecords(<usize>opt(O_MAX_RECORD_BYTES));
   configureKeys(<i32>opt(O_MAX_KEYS_PER_RECORD), opt(O_KEY_MODE) == 1);
+  configurePrefilter(prefilterLoaded && opt(O_VALIDATE) == 0);
   ready = true;
   return E_OK;
 }
@@ -102,31 +107,86 @@ export function processBatch(p: usize, n: usize, now: f64, keyMode: bool): usize
   seq.nowMs = now;
   releaseDue(out, now, false);
   const end = p + n;
-  while (p < end) {
-    const nl = nextNewline(p, end);
-    if (keyMode) recordKey(p, nl - p, out);
-    else processRecord(p, nl - p, nl < end);
-    p = nl + 1;
+  if (prefilterOn && !keyMode) prefiltered(p, end);
+  else {
+    while (p < end) {
+      const nl = nextNewline(p, end);
+      if (keyMode) recordKey(p, nl - p, out);
+      else processRecord(p, nl - p, nl < end);
+      p = nl + 1;
+    }
   }
+  out.flush();
   sweep();
   refreshCounters();
   return out.len;
 }
 
 /**
- * One record as Fluent Bit's filter_wasm hands it over (no newline): the record, possibly tagged, as a
- * NUL-terminated string in `out`, which stays valid until the next call. Never empty.
+ * The batch with the prefilter on: one search over the whole batch for the required literals and escapes;
+ * only the records holding one take the per-record path, the lines between them pass in bulk.
+ */
+function prefiltered(p: usize, end: usize): void {
+  let from = p; // lines before `from` are done
+  while (from < end) {
+    const e = firstEvent(p, from, end);
+    if (e >= end) break;
+    const a = lineStart(from, e);
+    const b = nextNewline(e, end);
+    passLines(from, a);
+    processRecord(a, b - a, b < end);
+    from = b + 1;
+  }
+  if (from < end) passLines(from, end);
+}
+
+/** Whole lines [a, b) (the last may lack its newline) that hold no required literal: unchanged, unvalidated. */
+function passLines(a: usize, b: usize): void {
+  if (a >= b) return;
+  if (b - a > maxRecordBytes) {
+    // one of them may be oversize (the host frames those apart; still, count them right)
+    while (a < b) {
+      const nl = nextNewline(a, b);
+      processRecord(a, nl - a, nl < b);
+      a = nl + 1;
+    }
+    return;
+  }
+  const lines = <u64>countNewlines(a, b) + (load<u8>(b - 1) != 0x0A ? 1 : 0);
+  addTo(C_RECORDS_IN, lines);
+  addTo(C_RECORDS_OUT, lines);
+  addTo(C_PREFILTER_SKIPPED, lines);
+  out.defer(a, b - a);
+}
+
+/**
+ * One record as Fluent Bit's filter_wasm hands it over (no newline, NUL-terminated): the record pointer itself
+ * when the record leaves unchanged (Fluent Bit copies the result before it frees its own copy), else the
+ * record with its tag as a NUL-terminated string in `out`, valid until the next call. Never empty.
  */
 let calls: u32 = 0;
 export function processOne(p: usize, n: usize, now: f64, tag: usize, tagLen: usize): usize {
+  if ((++calls & SWEEP_CALLS) == 0) sweep();
+  // most records: no required literal, so no candidate — counted and answered with their own pointer (their
+  // tag, the source, is never looked at)
+  let prefiltered = false;
+  if (prefilterOn && n - 1 < maxRecordBytes && load<u8>(p + n) == 0) {
+    if (!mayBeCandidate(p, p + n)) {
+      bump(C_RECORDS_IN);
+      bump(C_RECORDS_OUT);
+      bump(C_PREFILTER_SKIPPED);
+      return p;
+    }
+    prefiltered = true;
+  }
   out.reset();
   seq.nowMs = now;
   setTransport(tag, tagLen); // the record's source is its tag (hashed only if it is a candidate)
   if (n == 0) out.ascii("{}");
-  else if (!ready) out.bytes(p, n); // never happens with a program the build checked; still: pass it through
-  else processRecord(p, n, false);
+  else if (!ready) out.defer(p, n); // never happens with a program the build checked; still: pass it through
+  else processRecord(p, n, false, prefiltered);
+  if (out.unchangedFrom(p, n) && load<u8>(p + n) == 0) return p;
   out.byte(0);
-  if ((++calls & 1023) == 0) sweep();
   return out.base;
 }
 

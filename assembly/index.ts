@@ -8,6 +8,7 @@ import { out } from "./sequence";
 import { Buf } from "./buf";
 import { setTransport } from "./sources";
 import { setDispatch } from "./dispatch";
+import { SLACK } from "./needles";
 
 const input = new Buf(1 << 20);
 const source = new Buf(64);
@@ -45,10 +46,10 @@ export function init(program: usize, programLen: usize): i32 {
   return engineInit(program, programLen);
 }
 
-/** The input region, grown to hold at least n bytes (16 bytes of slack for wide loads). */
+/** The input region, grown to hold at least n bytes (and SLACK bytes more for wide loads). */
 export function input_ptr(n: usize): usize {
   input.reset();
-  input.reserve(n + 16);
+  input.reserve(n + SLACK);
   return input.base;
 }
 

@@ -15,6 +15,7 @@ export const O_MAX_SUMMARY_BYTES: i32 = 10;
 export const O_SOURCE_IDLE_MS: i32 = 11;
 export const O_MAX_SOURCES: i32 = 12;
 export const O_MAX_KEYS_PER_RECORD: i32 = 13;
+export const O_VALIDATE: i32 = 14; // 0 = candidates (the prefilter passes other records unvalidated), 1 = all
 // the last slot, so that slots added beside it do not collide: 0 (the default, also when a host writes nothing)
 // masks credentials in every value podprobe copies into a tag or an alert; 1 = `redact: false`
 export const O_REDACT_OFF: i32 = 15;

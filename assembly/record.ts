@@ -3,7 +3,8 @@
 // byte-identical, or with the tag member spliced in — followed by any alert records. Both entries (batch,
 // Fluent Bit) call processRecord.
 
-import { bump, C_RECORDS_IN, C_RECORDS_OUT, C_INVALID, C_OVERSIZE, C_NO_KEY, C_NO_TIME, C_LATE, C_TAG_CONFLICT, C_CANDIDATES_STAGE1, C_CANDIDATES_STAGE2 } from "./counters";
+import { bump, C_RECORDS_IN, C_RECORDS_OUT, C_INVALID, C_OVERSIZE, C_NO_KEY, C_NO_TIME, C_LATE, C_TAG_CONFLICT, C_CANDIDATES_STAGE1, C_CANDIDATES_STAGE2, C_PREFILTER_SKIPPED } from "./counters";
+import { mayBeCandidate } from "./prefilter";
 import { scanRecord, recDuplicate, recClose, recEmpty, slotType, T_NONE, T_STRING, T_NUMBER, T_MASK } from "./scan";
 import { selectShape, getField, fvType, fvOff, fvLen, fvConst, tagPath, NONE } from "./program";
 import { evalNode } from "./predicates";
@@ -21,6 +22,12 @@ import { holdEnabled, HF_NEWLINE, HF_EMPTY } from "./hold";
 import { Buf } from "./buf";
 
 export let maxRecordBytes: usize = 1 << 20;
+/** The literal prefilter runs before a record is validated (validate = "candidates", and the program has one). */
+export let prefilterOn: bool = false;
+
+export function configurePrefilter(on: bool): void {
+  prefilterOn = on;
+}
 
 export function configureRecords(maxRecord: usize): void {
   maxRecordBytes = maxRecord;
@@ -116,18 +123,26 @@ function sample(r: i32, mask: u32): void {
   if (mask != 0) sampleRecord(r, mask);
 }
 
+/** The record leaves unchanged: by reference, copied only when something is written after it (Buf.defer). */
 function passThrough(p: usize, n: usize, nl: bool): void {
-  out.bytes(p, n);
-  if (nl) out.byte(0x0A);
+  out.defer(p, nl ? n + 1 : n);
   bump(C_RECORDS_OUT);
 }
 
-/** Processes one record [p, p+n); nl: it was followed by a newline. */
-export function processRecord(p: usize, n: usize, nl: bool): void {
+/**
+ * Processes one record [p, p+n) (SLACK bytes of room after it); nl: it was followed by a newline; prefiltered:
+ * the caller already found that it may be a candidate.
+ */
+export function processRecord(p: usize, n: usize, nl: bool, prefiltered: bool = false): void {
   bump(C_RECORDS_IN);
   arrival++;
   if (n > maxRecordBytes) {
     bump(C_OVERSIZE);
+    passThrough(p, n, nl);
+    return;
+  }
+  if (prefilterOn && !prefiltered && !mayBeCandidate(p, p + n)) {
+    bump(C_PREFILTER_SKIPPED);
     passThrough(p, n, nl);
     return;
   }
@@ -189,7 +204,7 @@ export function processRecord(p: usize, n: usize, nl: bool): void {
 /** `podprobe key`: one line per record with its first correlation key (JSON-escaped), or an empty line. */
 export function recordKey(p: usize, n: usize, dst: Buf): void {
   bump(C_RECORDS_IN);
-  if (n <= maxRecordBytes && scanRecord(p, p + n) && !recDuplicate) {
+  if (n <= maxRecordBytes && (!prefilterOn || mayBeCandidate(p, p + n)) && scanRecord(p, p + n) && !recDuplicate) {
     selectShape();
     readEmbedded(p, n);
     dispatchRecord();

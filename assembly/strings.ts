@@ -32,16 +32,45 @@
     }
   } else {
     while (p + 8 <= end) {
-      const x = load<u64>(p);
-      const xq = x ^ (ONES * QUOTE);
-      const xb = x ^ (ONES * BACKSLASH);
-      const hit = ((xq - ONES) & ~xq) | ((xb - ONES) & ~xb) | (x - ONES * 0x20) | x;
-      if ((hit & HIGHS) != 0) break;
+      const bits = specialBits(load<u64>(p));
+      if (bits != 0) return p + <usize>(ctz(bits) >> 3);
       p += 8;
     }
   }
   while (p < end && !isSpecial(<u32>load<u8>(p))) p++;
   return p;
+}
+
+/** Position of the first byte in [p, end) that JSON must escape (quote, backslash, control), or end. */
+export function nextToEscape(p: usize, end: usize): usize {
+  while (p + 8 <= end) {
+    const x = load<u64>(p);
+    const bits = specialBits(x) & ~(x & HIGHS); // non-ASCII bytes stay as they are
+    if (bits != 0) return p + <usize>(ctz(bits) >> 3);
+    p += 8;
+  }
+  while (p < end) {
+    const c = <u32>load<u8>(p);
+    if (c == QUOTE || c == BACKSLASH || c < 0x20) break;
+    p++;
+  }
+  return p;
+}
+
+/**
+ * The high bit of every special byte of x, exactly (no borrow between bytes, so the lowest one gives the
+ * position): quote and backslash where (x ^ c) has a zero byte, controls where the low 7 bits + 0x60 stay
+ * below 0x80, non-ASCII where the high bit is set.
+ */
+@inline function specialBits(x: u64): u64 {
+  const lo = x & ~HIGHS;
+  const q = lo ^ (ONES * QUOTE);
+  const b = lo ^ (ONES * BACKSLASH);
+  // ((v & 0x7F) + 0x7F) | v has the high bit set unless v == 0; the same with + 0x60 unless v < 0x20
+  const notQuote = q + ~HIGHS;
+  const notBackslash = b + ~HIGHS;
+  const notControl = lo + ONES * 0x60;
+  return ~(notQuote & notBackslash & notControl) & HIGHS | (x & HIGHS);
 }
 
 @inline function hexVal(c: u32): i32 {
@@ -85,46 +114,90 @@ export function hex4(p: usize): i32 {
   return 4;
 }
 
+/** Position of the first backslash in [p, end), or end (word at a time; reads nothing past end). */
+export function nextBackslash(p: usize, end: usize): usize {
+  if (ASC_FEATURE_SIMD) {
+    const b = i8x16.splat(<i8>BACKSLASH);
+    while (p + 16 <= end) {
+      const bits = i8x16.bitmask(i8x16.eq(v128.load(p), b));
+      if (bits != 0) return p + <usize>ctz(bits);
+      p += 16;
+    }
+  } else {
+    while (p + 8 <= end) {
+      const x = load<u64>(p) ^ (ONES * BACKSLASH);
+      if ((((x - ONES) & ~x) & HIGHS) != 0) break;
+      p += 8;
+    }
+  }
+  while (p < end && load<u8>(p) != BACKSLASH) p++;
+  return p;
+}
+
+/** Bytes written by the last decodeEscape. */
+export let decodedLen: usize = 0;
+
+/**
+ * Decodes the escape at p (a backslash) into dst; returns the position after it (decodedLen: bytes written,
+ * at most 4, never more than were read). A lone surrogate decodes to U+FFFD; a malformed escape (only in
+ * records that are not valid JSON) is copied as its second byte, or as `\u` when its digits are bad.
+ */
+export function decodeEscape(p: usize, end: usize, dst: usize): usize {
+  if (p + 1 >= end) {
+    store<u8>(dst, BACKSLASH);
+    decodedLen = 1;
+    return end;
+  }
+  const e = <u32>load<u8>(p + 1);
+  if (e == 0x75) { // u
+    let cp = p + 6 <= end ? hex4(p + 2) : -1;
+    if (cp < 0) {
+      store<u16>(dst, 0x755C);
+      decodedLen = 2;
+      return p + 2;
+    }
+    p += 6;
+    if (cp >= 0xD800 && cp < 0xDC00) {
+      if (p + 6 <= end && load<u8>(p) == BACKSLASH && load<u8>(p + 1) == 0x75) {
+        const lo = hex4(p + 2);
+        if (lo >= 0xDC00 && lo < 0xE000) {
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          p += 6;
+        } else cp = 0xFFFD;
+      } else cp = 0xFFFD;
+    } else if (cp >= 0xDC00 && cp < 0xE000) cp = 0xFFFD;
+    decodedLen = putUtf8(dst, <u32>cp);
+    return p;
+  }
+  let out: u32 = e;
+  if (e == 0x6E) out = 0x0A; // n
+  else if (e == 0x74) out = 0x09; // t
+  else if (e == 0x72) out = 0x0D; // r
+  else if (e == 0x62) out = 0x08; // b
+  else if (e == 0x66) out = 0x0C; // f
+  store<u8>(dst, <u8>out);
+  decodedLen = 1;
+  return p + 2;
+}
+
 /**
  * Decodes the body of a validated JSON string [p, end) into dst. Returns the decoded length, or -1 when it
- * would exceed cap. A lone surrogate escape decodes to U+FFFD.
+ * would exceed cap (a byte or escape starting at decoded length > cap - 4). Runs without escapes are copied in bulk.
  */
 export function decodeString(p: usize, end: usize, dst: usize, cap: usize): isize {
   let n: usize = 0;
   while (p < end) {
+    const b = nextBackslash(p, end);
+    const run = b - p;
+    if (run > 0) {
+      if (n + run + 3 > cap) return -1;
+      memory.copy(dst + n, p, run);
+      n += run;
+      if (b >= end) break;
+    }
     if (n + 4 > cap) return -1;
-    const c = <u32>load<u8>(p);
-    if (c != BACKSLASH) {
-      store<u8>(dst + n, <u8>c);
-      n++;
-      p++;
-      continue;
-    }
-    const e = <u32>load<u8>(p + 1);
-    p += 2;
-    let out: u32 = e;
-    if (e == 0x6E) out = 0x0A; // n
-    else if (e == 0x74) out = 0x09; // t
-    else if (e == 0x72) out = 0x0D; // r
-    else if (e == 0x62) out = 0x08; // b
-    else if (e == 0x66) out = 0x0C; // f
-    else if (e == 0x75) { // u
-      let cp = <u32>hex4(p);
-      p += 4;
-      if (cp >= 0xD800 && cp < 0xDC00) {
-        if (p + 6 <= end && load<u8>(p) == BACKSLASH && load<u8>(p + 1) == 0x75) {
-          const lo = <u32>hex4(p + 2);
-          if (lo >= 0xDC00 && lo < 0xE000) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            p += 6;
-          } else cp = 0xFFFD;
-        } else cp = 0xFFFD;
-      } else if (cp >= 0xDC00 && cp < 0xE000) cp = 0xFFFD;
-      n += putUtf8(dst + n, cp);
-      continue;
-    }
-    store<u8>(dst + n, <u8>out);
-    n++;
+    p = decodeEscape(b, end, dst + n);
+    n += decodedLen;
   }
   return <isize>n;
 }
@@ -180,5 +253,44 @@ export function nextNewline(p: usize, end: usize): usize {
     }
   }
   while (p < end && load<u8>(p) != 0x0A) p++;
+  return p;
+}
+
+/** The number of '\n' bytes in [p, end) (records passed in bulk are counted by their newlines). */
+export function countNewlines(p: usize, end: usize): u32 {
+  let n: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    const nl = i8x16.splat(0x0A);
+    while (p + 16 <= end) {
+      n += popcnt(<u32>i8x16.bitmask(i8x16.eq(v128.load(p), nl)));
+      p += 16;
+    }
+  } else {
+    while (p + 8 <= end) {
+      n += <u32>popcnt(newlineBits(load<u64>(p)));
+      p += 8;
+    }
+  }
+  while (p < end) {
+    if (load<u8>(p) == 0x0A) n++;
+    p++;
+  }
+  return n;
+}
+
+/** The high bit of each byte of x that is '\n' (exact: no borrow between bytes). */
+@inline function newlineBits(x: u64): u64 {
+  const t = x ^ (ONES * 0x0A);
+  return ~(((t & ~HIGHS) + ~HIGHS) | t | ~HIGHS);
+}
+
+/** The position after the last '\n' in [lo, p), or lo. */
+export function lineStart(lo: usize, p: usize): usize {
+  while (p >= lo + 8) {
+    const nl = newlineBits(load<u64>(p - 8));
+    if (nl != 0) return p - 8 + <usize>((63 - <i32>clz(nl)) >> 3) + 1;
+    p -= 8;
+  }
+  while (p > lo && load<u8>(p - 1) != 0x0A) p--;
   return p;
 }

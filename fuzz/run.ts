@@ -6,6 +6,7 @@ import { createCorrelator } from "../host/correlator.js";
 import type { SequenceRule } from "../host/rules/rule.js";
 import { loadRuleFiles } from "../host/rules/rules-file.js";
 import { FluentBitFilter } from "../host/fluent-bit/driver.js";
+import { fluentBitVariant } from "../host/fluent-bit/build.js";
 import { processEvent, rawAuditEvent, rng, SAMPLE_BASE_MS } from "../host/cli/sample.js";
 import { checkStream } from "./check.js";
 import { fuzzGenerator, FUZZ_MAX_RECORD_BYTES } from "./generate.js";
@@ -32,16 +33,24 @@ function knownSequence(n: number): Buffer[] {
   ];
 }
 
-export function runFuzz(cases: number, seed = 1, streamSize = 500, rules?: SequenceRule[]): FuzzResult {
+export interface FuzzOptions {
+  /** The engine's validate option (the Fluent Bit module must be built with the same: `fluentBit`). */
+  validate?: "candidates" | "all";
+  /** The Fluent Bit module to drive (default: build/podprobe-fluent-bit.wasm). */
+  fluentBit?: Uint8Array<ArrayBuffer>;
+}
+
+export function runFuzz(cases: number, seed = 1, streamSize = 500, rules?: SequenceRule[], opts: FuzzOptions = {}): FuzzResult {
   const gen = fuzzGenerator(seed);
   const r = rng(seed ^ 0x5eed);
-  const fb = new FluentBitFilter();
+  const fb = new FluentBitFilter(opts.fluentBit);
+  if (fb.x.podprobe_ready() !== 1) throw new Error("the Fluent Bit module's engine did not start");
   let fbWarm = 0;
   const result: FuzzResult = { cases: 0, streams: 0, problems: [], knownSequencesFound: 0, matchesInStreams: 0, fluentBitMemoryGrowth: 0 };
   while (result.cases < cases && result.problems.length < 20) {
     const n = Math.min(streamSize, cases - result.cases);
     const inputs = Array.from({ length: n }, () => gen.next());
-    const c = createCorrelator({ clock: () => NOW, maxRecordBytes: FUZZ_MAX_RECORD_BYTES, maxKeys: 512, maxStateBytes: 2 * 1024 * 1024, rules });
+    const c = createCorrelator({ clock: () => NOW, maxRecordBytes: FUZZ_MAX_RECORD_BYTES, maxKeys: 512, maxStateBytes: 2 * 1024 * 1024, rules, validate: opts.validate });
     const stream = Buffer.concat(inputs.flatMap((b) => [b, Buffer.of(10)]));
     const outs: Buffer[] = [];
     for (let i = 0; i < stream.length; ) {
@@ -75,9 +84,13 @@ export function runFuzz(cases: number, seed = 1, streamSize = 500, rules?: Seque
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { cases: { type: "string", default: "1000000" }, seed: { type: "string", default: "1" }, rules: { type: "string", multiple: true } } });
+  const { values } = parseArgs({ options: { cases: { type: "string", default: "1000000" }, seed: { type: "string", default: "1" }, rules: { type: "string", multiple: true }, validate: { type: "string", default: "candidates" } } });
   const t = Date.now();
-  const r = runFuzz(Number(values.cases), Number(values.seed), 500, values.rules?.length ? loadRuleFiles(values.rules).rules : undefined);
+  const rules = values.rules?.length ? loadRuleFiles(values.rules).rules : undefined;
+  const validate = values.validate === "all" ? "all" : "candidates";
+  // (a Fluent Bit module with the same rules and validate option)
+  const fluentBit = rules || validate === "all" ? await fluentBitVariant({ validate }, rules) : undefined;
+  const r = runFuzz(Number(values.cases), Number(values.seed), 500, rules, { validate, fluentBit });
   process.stdout.write(`fuzz: ${r.cases} cases in ${r.streams} streams (seed ${values.seed}), ${((Date.now() - t) / 1000).toFixed(0)} s; known sequences found ${r.knownSequencesFound}/${r.streams}; ${r.matchesInStreams} sequences among the mutated records; Fluent Bit memory growth ${r.fluentBitMemoryGrowth} bytes\n`);
   for (const p of r.problems) process.stdout.write(`  ${p}\n`);
   process.exitCode = r.problems.length || r.fluentBitMemoryGrowth ? 1 : 0;

@@ -83,7 +83,7 @@ export function createCorrelator(options: CreateOptions = {}, spelling: (camelKe
   const taggerFor = (source: string | undefined) =>
     new Framer(
       {
-        batch: (lines) => engine.process(lines, now(), source),
+        batch: (lines, head) => engine.process(lines, now(), head, source),
         oversize(piece, complete) {
           if (complete) engine.countOversize(1);
           return piece;
@@ -105,7 +105,7 @@ export function createCorrelator(options: CreateOptions = {}, spelling: (camelKe
   };
   const keyer = new Framer(
     {
-      batch: (lines) => engine.keys(lines, now()),
+      batch: (lines, head) => engine.keys(lines, now(), head),
       // an oversize record has no key: its line is empty
       oversize: (_piece, complete) => (complete ? NEWLINE : EMPTY),
     },

@@ -24,6 +24,8 @@ export const COUNTER_NAMES = [
   "sources_dropped",
   "embedded_invalid",
   "args_truncated",
+  "prefilter_skipped",
+  "prefilter_escaped",
   "program_bytes",
 ] as const;
 

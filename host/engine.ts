@@ -42,6 +42,7 @@ export const OPTION_SLOTS = {
   sourceIdleMs: 11,
   maxSources: 12,
   maxKeysPerRecord: 13,
+  validate: 14, // 0 = candidates, 1 = all
   redact: 15, // written as "redact off": an unwritten slot (0) redacts
 } as const;
 
@@ -50,7 +51,7 @@ export function optionValues(opts: ResolvedOptions): number[] {
   const v: number[] = new Array(16).fill(0);
   for (const [k, i] of Object.entries(OPTION_SLOTS)) {
     const x = opts[k as keyof typeof OPTION_SLOTS];
-    v[i] = k === "redact" ? Number(!x) : typeof x === "boolean" ? Number(x) : k === "keyMode" ? Number(x === "namespace-pod") : (x as number);
+    v[i] = k === "redact" ? Number(!x) : typeof x === "boolean" ? Number(x) : k === "keyMode" ? Number(x === "namespace-pod") : k === "validate" ? Number(x === "all") : (x as number);
   }
   return v;
 }
@@ -76,7 +77,7 @@ let compiled: WebAssembly.Module | undefined;
 function module(): WebAssembly.Module {
   if (!compiled) {
     // V8 tiering flags are the application's choice, not a library's: the CLI and serve set them
-    // (host/cli/v8-flags.ts); a library user opts in with `node --no-liftoff --no-wasm-dynamic-tiering`.
+    // (host/cli/v8-flags.ts); a library user opts in with `node --no-liftoff --no-wasm-dynamic-tiering --no-wasm-lazy-compilation`.
     compiled = new WebAssembly.Module(readFileSync(wasmPath()));
   }
   return compiled;
@@ -108,36 +109,43 @@ export class Engine {
     if (x.counters_count() !== COUNTER_NAMES.length) throw new Error("engine and host disagree on counters");
   }
 
-  private run(fn: (n: number, now: number) => number, data: Uint8Array, nowMs: number): Buffer {
+  // each input byte is copied once into the engine's memory (head and data side by side), each output byte
+  // once out of it
+  private run(fn: (n: number, now: number) => number, data: Uint8Array, nowMs: number, head?: Uint8Array): Buffer {
     const x = this.x;
-    const p = x.input_ptr(data.length);
-    new Uint8Array(x.memory.buffer, p, data.length).set(data);
-    const n = fn(data.length, nowMs);
+    const h = head?.length ?? 0;
+    const p = x.input_ptr(h + data.length);
+    const m = new Uint8Array(x.memory.buffer);
+    if (h > 0) m.set(head!, p);
+    m.set(data, p + h);
+    const n = fn(h + data.length, nowMs);
     return this.output(n);
   }
 
   private output(n: number): Buffer {
-    const p = this.x.output_ptr();
-    return Buffer.from(this.x.memory.buffer.slice(p, p + n));
+    const out = Buffer.allocUnsafeSlow(n);
+    out.set(new Uint8Array(this.x.memory.buffer, this.x.output_ptr(), n));
+    return out;
   }
 
   /**
-   * Runs complete NDJSON lines (a last line without newline is a final record) through the engine; `source` names
-   * where they came from (per-source watermarks; undefined: the default source).
+   * Runs complete NDJSON lines (a last line without newline is a final record) through the engine; `head` is
+   * put before them (the start of their first line); `source` names where they came from (per-source watermarks;
+   * undefined: the default source).
    */
-  process(data: Uint8Array, nowMs: number, source?: string): Buffer {
+  process(data: Uint8Array, nowMs: number, head?: Uint8Array, source?: string): Buffer {
     if (source !== this.source) {
       const name = source === undefined ? EMPTY_NAME : Buffer.from(source);
       const p = this.x.source_ptr(name.length);
       new Uint8Array(this.x.memory.buffer, p, name.length).set(name);
       this.source = source;
     }
-    return this.run(this.x.process, data, nowMs);
+    return this.run(this.x.process, data, nowMs, head);
   }
 
   /** One line per record: its correlation key (JSON-escaped) or nothing. */
-  keys(data: Uint8Array, nowMs: number): Buffer {
-    return this.run(this.x.keys, data, nowMs);
+  keys(data: Uint8Array, nowMs: number, head?: Uint8Array): Buffer {
+    return this.run(this.x.keys, data, nowMs, head);
   }
 
   /** Releases held records whose deadline passed (all of them when `all`). */

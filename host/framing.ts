@@ -9,8 +9,11 @@ export const EMPTY: Buffer = Buffer.alloc(0);
 const copy = (buf: Uint8Array, a: number, b = buf.length): Buffer => Buffer.from(buf.subarray(a, b));
 
 export interface FramerSink {
-  /** Runs whole lines (or, at the end, a last line without newline) through the engine. */
-  batch(lines: Uint8Array): Uint8Array;
+  /**
+   * Runs whole lines (or, at the end, a last line without newline) through the engine; `head`, when given, is
+   * the start of the first line (the partial line carried from the previous chunk), to be put before `lines`.
+   */
+  batch(lines: Uint8Array, head?: Uint8Array): Uint8Array;
   /** A piece of an oversize line; `complete` once its end (newline or end of input) was seen. */
   oversize(piece: Uint8Array, complete: boolean): Uint8Array;
 }
@@ -39,11 +42,17 @@ export class Framer {
   push(chunk: Uint8Array, final: boolean): Buffer {
     const outs: Uint8Array[] = [];
     let buf = chunk;
+    let start = 0;
     if (this.carry.length > 0) {
-      buf = concat([this.carry, chunk]);
+      // the carried partial line goes in as the batch's head: the chunk itself is not copied (a batch may then
+      // hold batchBytes of the chunk plus the carried line, at most maxRecordBytes)
+      const cut = chunk.lastIndexOf(NL, Math.min(chunk.length, this.batchBytes) - 1);
+      if (cut >= 0) {
+        outs.push(this.sink.batch(chunk.subarray(0, cut + 1), this.carry));
+        start = cut + 1;
+      } else buf = concat([this.carry, chunk]);
       this.carry = EMPTY;
     }
-    let start = 0;
     if (this.streaming) {
       const nl = buf.indexOf(NL);
       if (nl < 0) {

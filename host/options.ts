@@ -41,6 +41,11 @@ export interface CorrelatorOptions {
   sourceField?: string;
   /** Key combinations one record is a candidate under (array keys); the rest are counted. */
   maxKeysPerRecord?: number;
+  /**
+   * `candidates`: a record that a literal prefilter proves cannot be a candidate passes without being validated
+   * (`invalid` counts invalid records among those inspected); `all`: every record is validated and counted.
+   */
+  validate?: "candidates" | "all";
 }
 
 export type ResolvedOptions = Required<Omit<CorrelatorOptions, "maxspanMs">> & { maxspanMs: number | undefined };
@@ -72,6 +77,7 @@ export const OPTION_SPECS: Record<keyof CorrelatorOptions, Spec> = {
   maxSources: { kind: "int", def: 64, min: 1, max: 65_536, why: "1 to 65536" },
   sourceField: { kind: "string", def: "", what: "a record field name" },
   maxKeysPerRecord: { kind: "int", def: 16, min: 1, max: 256, why: "1 to 256" },
+  validate: { kind: "enum", def: "candidates", values: ["candidates", "all"] },
 };
 
 export class OptionError extends Error {

@@ -46,12 +46,30 @@ const CASES: [string, string | Uint8Array, "invalid" | "oversize" | "ok"][] = [
   ["a single quote string", "{'a':1}", "invalid"],
 ];
 
-test.each(CASES)("%s passes byte-identical and is counted", (_name, rec, kind) => {
-  const r = pass(['{"before":1}', rec, '{"after":2}']);
+test.each(CASES)("%s passes byte-identical and is counted (validate all)", (_name, rec, kind) => {
+  const r = pass(['{"before":1}', rec, '{"after":2}'], { validate: "all" });
   expect(Buffer.compare(r.out, r.input)).toBe(0);
   expect(r.stats.records_in).toBe(3);
   expect(r.stats.records_out).toBe(3);
   expect(r.stats.invalid).toBe(kind === "invalid" ? 1 : 0);
+});
+
+test.each(CASES)("%s passes byte-identical; counted as invalid when inspected (validate candidates)", (_name, rec, kind) => {
+  const r = pass(['{"before":1}', rec, '{"after":2}']);
+  expect(Buffer.compare(r.out, r.input)).toBe(0);
+  expect(r.stats.records_in).toBe(3);
+  expect(r.stats.records_out).toBe(3);
+  // the records around it hold no rule literal: skipped; the record itself is either skipped or inspected
+  const inspected = 3 - r.stats.prefilter_skipped;
+  expect(inspected === 0 || inspected === 1).toBe(true);
+  expect(r.stats.invalid).toBe(kind === "invalid" && inspected === 1 ? 1 : 0);
+});
+
+test("an invalid record that holds a stage's literals is inspected and counted (validate candidates)", () => {
+  const bad = ['{"d":["forbid","ResponseComplete"]', '{"d":["forbid","ResponseComplete"]} x', line(s1(0)).replace('"exec"', '"exec",,')];
+  const r = pass(bad);
+  expect(Buffer.compare(r.out, r.input)).toBe(0);
+  expect(r.stats).toMatchObject({ records_in: 3, records_out: 3, invalid: 3, prefilter_skipped: 0 });
 });
 
 test("records over max_record_bytes pass through as oversize, however they are chunked", () => {
@@ -79,9 +97,10 @@ test("exactly max_record_bytes is still scanned; one byte more is oversize", () 
   expect(Buffer.compare(over.out, over.input)).toBe(0);
 });
 
-test("after a flood of garbage the engine still finds a sequence", () => {
+test.each(["all", "candidates"] as const)("after a flood of garbage the engine still finds a sequence (validate %s)", (validate) => {
   const junk = Array.from({ length: 2000 }, (_, i) => ["{", '{"a":"\\', "\u00ff", "[[[[", '{"x":1}}', String(i)][i % 6]);
-  const r = pass([...junk, line(s1(0)), line(s2raw(100))]);
+  const r = pass([...junk, line(s1(0)), line(s2raw(100))], { validate });
   expect(r.stats.matches).toBe(1);
-  expect(r.stats.invalid).toBeGreaterThan(1500);
+  if (validate === "all") expect(r.stats.invalid).toBeGreaterThan(1500);
+  else expect(r.stats.prefilter_skipped).toBe(2000);
 });

@@ -9,10 +9,10 @@ for (const [name, opts] of [
   ["mixed corpus", { bytes: 4e6, seed: 11, pods: 40 }],
   ["candidate-heavy corpus over few pods", { bytes: 1e6, seed: 12, pods: 20, processShare: 0.3, candidateShare: 0.6 }],
 ] as const) {
-  test(`${name}: both baselines byte-identical to podprobe, with sequences in it`, () => {
+  test.each(["candidates", "all"] as const)(`${name}: both baselines byte-identical to podprobe (validate %s), with sequences in it`, (validate) => {
     const corpus = buildCorpus(opts);
     const nowMs = corpusClock(corpus);
-    const c = createCorrelator({ clock: () => nowMs });
+    const c = createCorrelator({ clock: () => nowMs, validate });
     const engine = Buffer.concat([c.write(corpus), c.end()]).toString("utf8");
     expect(c.stats().matches).toBeGreaterThan(2);
     for (const prefilter of [false, true]) {

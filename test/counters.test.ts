@@ -13,9 +13,12 @@ test("every SPEC counter is reported", () => {
   }
 });
 
-test("counters account for every record", () => {
-  const r = run([{ a: 1 }, "nope", s1(0), s2raw(100), s2raw(200, { pod: null }), s1(300, { pod: "waiting" }), { b: 2 }]);
-  expect(r.stats).toMatchObject({ records_in: 7, records_out: 7, invalid: 1, candidates_stage1: 2, candidates_stage2: 1, no_key: 1, matches: 1, alerts: 1 });
+test.each(["all", "candidates"] as const)("counters account for every record (validate %s)", (validate) => {
+  const r = run([{ a: 1 }, "nope", s1(0), s2raw(100), s2raw(200, { pod: null }), s1(300, { pod: "waiting" }), { b: 2 }], { validate });
+  expect(r.stats).toMatchObject({ records_in: 7, records_out: 7, candidates_stage1: 2, candidates_stage2: 1, no_key: 1, matches: 1, alerts: 1 });
+  // "nope" is invalid; with validate "candidates" it holds no rule literal, so it passes uninspected, uncounted
+  if (validate === "all") expect(r.stats).toMatchObject({ invalid: 1, prefilter_skipped: 0 });
+  else expect(r.stats).toMatchObject({ invalid: 0, prefilter_skipped: 3 });
   // pod-a's state was consumed by its pair and freed; "waiting" still holds a candidate
   expect(r.stats.keys_active).toBe(1);
   expect(r.stats.state_bytes).toBeGreaterThan(0);

@@ -3,8 +3,8 @@
 // and without maxspan. Time-ordered streams: podprobe reports exactly EQL's sequences. Streams shuffled within
 // lateness (no eviction): every reported sequence is valid, and every key EQL reports is reported.
 import { describe, expect, test } from "vitest";
-import { run, s1, s2ecs, s2raw, ts } from "./helpers.js";
-import { rng } from "../host/cli/sample.js";
+import { run, s1, s2ecs, s2raw, ts, T0 } from "./helpers.js";
+import { rng, containerLog } from "../host/cli/sample.js";
 import type { SequenceRule } from "../host/index.js";
 
 interface Ev {
@@ -69,17 +69,26 @@ function generate(seed: number, ties: boolean): Ev[] {
 
 const key = (p: [number, number]) => `${p[0]}>${p[1]}`;
 
+/** Records that are no candidates, between the events: container logs and near misses of both stages. */
+function withNoise(records: unknown[], r: () => number): unknown[] {
+  const noise = () => [containerLog(r, T0, ["pod-0", "pod-1"]), s1(0, { name: "ls", args: ["ls"], pod: "pod-0" }), s2raw(0, { decision: "allow", pod: "pod-1" })][Math.floor(r() * 3)];
+  return records.flatMap((x) => (r() < 0.5 ? [noise(), x] : [x]));
+}
+
 describe("time-ordered streams: identical pairs to EQL", () => {
-  for (let seed = 1; seed <= 150; seed++) {
-    test(`seed ${seed}`, () => {
-      const events = generate(seed, true);
-      const r = rng(seed * 7);
-      const res = run(events.map((e) => toRecord(e, r)), { latenessMs: 600_000 });
-      const want = eqlPairs(events).map(key).sort();
-      const got = reportedPairs(res).map(key).sort();
-      expect(got).toEqual(want);
-      expect(res.stats.matches).toBe(want.length);
-    });
+  for (const validate of ["candidates", "all"] as const) {
+    for (let seed = 1; seed <= 150; seed++) {
+      test(`seed ${seed} (validate ${validate}, with records that are no candidates between them)`, () => {
+        const events = generate(seed, true);
+        const r = rng(seed * 7);
+        const res = run(withNoise(events.map((e) => toRecord(e, r)), r), { latenessMs: 600_000, validate });
+        const want = eqlPairs(events).map(key).sort();
+        const got = reportedPairs(res).map(key).sort();
+        expect(got).toEqual(want);
+        expect(res.stats.matches).toBe(want.length);
+        expect(res.stats.prefilter_skipped > 0).toBe(validate === "candidates");
+      });
+    }
   }
 });
 

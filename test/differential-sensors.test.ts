@@ -138,17 +138,20 @@ function generate(seed: number, n: number): { recs: Rec[]; endMs: number } {
   return { recs, endMs: ms };
 }
 
-for (const seed of [1, 2, 3, 4]) {
-  test(`seed ${seed}: the sequences podprobe finds in sensor events are the reference's, and the ECS documents' own`, () => {
-    const { recs, endMs } = generate(seed, 600);
-    const want = reference(recs);
-    expect(want.length).toBeGreaterThan(3); // the generator makes sequences (and the other cases)
-    const now = T0 + endMs + 1000;
-    const sensors = run(recs.map((x) => x.line), {}, now);
-    expect(found(sensors.alerts)).toEqual(want);
-    expect(found(run(recs.map((x) => x.ecs), {}, now).alerts)).toEqual(want);
-    // every record leaves once, in order, byte-identical but for the tag
-    expect(sensors.records.length).toBe(recs.length);
-    expect(sensors.stats.invalid).toBe(0);
-  });
+// (both validate modes: the literal prefilter must pass no sensor exec over that the full engine would match)
+for (const validate of ["candidates", "all"] as const) {
+  for (const seed of [1, 2, 3, 4]) {
+    test(`seed ${seed} (validate ${validate}): the sequences podprobe finds in sensor events are the reference's, and the ECS documents' own`, () => {
+      const { recs, endMs } = generate(seed, 600);
+      const want = reference(recs);
+      expect(want.length).toBeGreaterThan(3); // the generator makes sequences (and the other cases)
+      const now = T0 + endMs + 1000;
+      const sensors = run(recs.map((x) => x.line), { validate }, now);
+      expect(found(sensors.alerts)).toEqual(want);
+      expect(found(run(recs.map((x) => x.ecs), { validate }, now).alerts)).toEqual(want);
+      // every record leaves once, in order, byte-identical but for the tag
+      expect(sensors.records.length).toBe(recs.length);
+      expect(sensors.stats.invalid).toBe(0);
+    });
+  }
 }

@@ -56,12 +56,24 @@ test("escaped text inside the embedded Event reads decoded: quotes, backslashes,
   expect(untag(r.records[1])).toBe(outer);
 });
 
-test("a truncated embedded Event passes through byte-identical and is counted (embedded_invalid)", () => {
-  const whole = JSON.stringify(forbid(300));
-  const cut = line({ stream: "stdout", logtag: "P", log: whole.slice(0, 180), kubernetes: K8S });
+/** The Event's text cut just after its decision (so the record still holds every literal the seed rule requires). */
+const cutAfterDecision = (event: unknown) => {
+  const text = JSON.stringify(event);
+  return text.slice(0, text.indexOf('"forbid"') + '"forbid"'.length);
+};
+
+test("a truncated embedded Event passes through byte-identical and is counted (embedded_invalid) when inspected", () => {
+  const cut = line({ stream: "stdout", logtag: "P", log: cutAfterDecision(forbid(300)), kubernetes: K8S });
   const r = run([s1(0), cut]);
   expect(r.records[1]).toBe(cut);
   expect(r.stats).toMatchObject({ embedded_invalid: 1, candidates_stage2: 0, matches: 0, invalid: 0 });
+  // cut before its decision, the line holds no literal the rule requires: with validate "candidates" it passes
+  // uninspected (like an invalid record), with validate "all" it is inspected and counted
+  const early = line({ stream: "stdout", logtag: "P", log: JSON.stringify(forbid(300)).slice(0, 180), kubernetes: K8S });
+  expect(run([s1(0), early]).stats).toMatchObject({ embedded_invalid: 0, prefilter_skipped: 1 });
+  const all = run([s1(0), early], { validate: "all" });
+  expect(all.records[1]).toBe(early);
+  expect(all.stats).toMatchObject({ embedded_invalid: 1, candidates_stage2: 0, matches: 0, invalid: 0, prefilter_skipped: 0 });
 });
 
 test("ordinary log lines, JSON or not, are left alone and not counted", () => {
@@ -86,7 +98,8 @@ test("an embedded Event with decision allow is no candidate; a raw line and its 
 test("CLI: embedded Events are read, truncated ones counted", () => {
   const BIN = fileURLToPath(new URL("../bin/podprobe.js", import.meta.url));
   const input = [line(s1(0)), cri(forbid(300)), line({ log: JSON.stringify(forbid(400)).slice(0, 100) })].join("\n") + "\n";
-  const r = spawnSync(process.execPath, [BIN, "--stats"], { input, encoding: "utf8" });
+  // (cut early, the last line holds no literal the rule requires: validate all inspects it)
+  const r = spawnSync(process.execPath, [BIN, "--stats", "--validate", "all"], { input, encoding: "utf8" });
   expect(r.status).toBe(0);
   expect(JSON.parse(r.stderr.trim())).toMatchObject({ matches: 1, embedded_invalid: 1, records_in: 3 });
   expect(r.stdout.split("\n").filter(Boolean)).toHaveLength(4);
@@ -97,7 +110,7 @@ test("serve: an embedded Event from Vector's kubernetes_logs completes the seque
   const running = await startServe({ listen: "tcp://127.0.0.1:0", forward: source.url });
   const sink = await socketSink(running.address());
   const outer = vector(forbid(300));
-  sink.write([line(s1(0)), outer, line({ message: JSON.stringify(forbid(500)).slice(0, 120) })].join("\n") + "\n");
+  sink.write([line(s1(0)), outer, line({ message: cutAfterDecision(forbid(500)) })].join("\n") + "\n");
   await until(() => source.lines.length === 4, 5000, "records and the alert");
   expect(untag(source.lines[1])).toBe(outer);
   expect(JSON.parse(source.lines[1]).podprobe.alerts[0].sequence.index).toBe(1);
@@ -115,7 +128,7 @@ test("Fluent Bit entry: the CRI-wrapped Event is tagged in place; a truncated on
   const out = fb.call(outer, T0 + 10_000, "kube.apiserver").toString();
   expect(untag(out)).toBe(outer);
   expect(JSON.parse(out).podprobe.alerts[0].sequence.key).toBe("p\u00e9");
-  const cut = line({ log: JSON.stringify(forbid(600)).slice(0, 150), stream: "stdout" });
+  const cut = line({ log: cutAfterDecision(forbid(600)), stream: "stdout" });
   expect(fb.call(cut, T0 + 10_000, "kube.apiserver").toString()).toBe(cut);
   expect(fb.counter(COUNTER_NAMES.indexOf("embedded_invalid"))).toBe(1);
   expect(fb.counter(COUNTER_NAMES.indexOf("matches"))).toBe(1);

@@ -8,9 +8,12 @@ import binaryen from "binaryen";
 import { describe, expect, test } from "vitest";
 import { COUNTER_NAMES } from "../host/index.js";
 import { FB_WASM, FluentBitFilter } from "../host/fluent-bit/driver.js";
+import { fluentBitVariant } from "../host/fluent-bit/build.js";
 import { line, s1, s2raw, T0 } from "./helpers.js";
 
 const C = (name: string) => COUNTER_NAMES.indexOf(name as never);
+/** The literals of the seed rule's stage 2, so that a record holding them is inspected, not skipped. */
+const LITERALS = '["forbid","ResponseComplete"]';
 
 describe("module shape", () => {
   const mod = new WebAssembly.Module(readFileSync(FB_WASM));
@@ -58,7 +61,8 @@ describe("module shape", () => {
 
   test("a record nested 128 deep passes the filter (and 129 is invalid, unchanged)", () => {
     const f = new FluentBitFilter();
-    const deep = (n: number) => '{"a":'.repeat(n - 1) + '{"b":1' + "}".repeat(n);
+    // (it holds a required literal, so it is inspected)
+    const deep = (n: number) => `{"d":${LITERALS},"a":` + '{"a":'.repeat(n - 2) + '{"b":1' + "}".repeat(n);
     expect(f.call(deep(128), T0).toString()).toBe(deep(128));
     expect(f.call(deep(129), T0).toString()).toBe(deep(129));
     expect(f.counter(C("invalid"))).toBe(1);
@@ -102,13 +106,37 @@ describe("records through the filter", () => {
     expect(out.podprobe.alerts[0].sequence.key).toBe("caf\u00e9-\u4e2d");
   });
 
-  test("bad input comes back byte-identical, never empty or NULL", () => {
+  // bad records the prefilter cannot rule out (they hold the literals of a stage), and ones it can
+  const BAD_INSPECTED = [`{"d":${LITERALS}`, LITERALS, `{"a":"\\x","d":${LITERALS}}`, LITERALS + "x".repeat(5000), `{"d":${LITERALS},"a":` + "[".repeat(200) + "]".repeat(200) + "}"];
+  const BAD_PLAIN = ["{", "[1]", '{"a":"\\x"}', "x".repeat(5000), '{"a":' + "[".repeat(200) + "]".repeat(200) + "}"];
+
+  test("bad input comes back byte-identical, never empty or NULL; invalid counts the records inspected", () => {
     const f = new FluentBitFilter();
-    for (const bad of ["{", "[1]", '{"a":"\\x"}', "x".repeat(5000), '{"a":' + "[".repeat(200) + "]".repeat(200) + "}"]) {
-      expect(f.call(bad, T0).toString()).toBe(bad);
-    }
+    for (const bad of [...BAD_INSPECTED, ...BAD_PLAIN]) expect(f.call(bad, T0).toString()).toBe(bad);
     expect(f.call("", T0).toString()).toBe("{}");
     expect(f.counter(C("invalid"))).toBe(5);
+    expect(f.counter(C("prefilter_skipped"))).toBe(5);
+  });
+
+  test('validate "all": every bad record is validated and counted', async () => {
+    const f = new FluentBitFilter(await fluentBitVariant({ validate: "all" }));
+    for (const bad of [...BAD_INSPECTED, ...BAD_PLAIN]) expect(f.call(bad, T0).toString()).toBe(bad);
+    expect(f.counter(C("invalid"))).toBe(10);
+    expect(f.counter(C("prefilter_skipped"))).toBe(0);
+  }, 120_000);
+
+  test("a record that leaves unchanged is answered with its own pointer (Fluent Bit copies it before freeing it)", () => {
+    const f = new FluentBitFilter();
+    const now = T0 + 5000;
+    for (const rec of [line({ log: "hello", kubernetes: { pod_name: "x" } }), line(s1(0)), "{bad", line(s2raw(100, { decision: "allow" }))]) {
+      expect(f.call(rec, now).toString()).toBe(rec);
+      expect(f.lastResult).toBe(f.lastRecord);
+    }
+    // a tagged record is a new string in the module's memory
+    const tagged = f.call(line(s2raw(300)), now).toString();
+    expect(tagged).toContain('"podprobe":');
+    expect(f.lastResult).not.toBe(f.lastRecord);
+    expect(f.counter(C("prefilter_skipped"))).toBe(3);
   });
 
   test("records over max_record_bytes pass through", () => {
@@ -152,12 +180,9 @@ describe.skipIf(!fluentBit)(`a real fluent-bit binary${fluentBit ? "" : " (skipp
 });
 
 test("the Fluent Bit build embeds a chosen rule set (every example rule)", async () => {
-  const { buildFluentBit } = await import("../host/fluent-bit/build.js");
   const { loadRuleFiles } = await import("../host/index.js");
-  const out = join(mkdtempSync(join(tmpdir(), "podprobe-fbr-")), "rules.wasm");
   const rules = loadRuleFiles([fileURLToPath(new URL("../examples/rules", import.meta.url))]).rules;
-  buildFluentBit({}, rules, out);
-  const f = new FluentBitFilter(readFileSync(out));
+  const f = new FluentBitFilter(await fluentBitVariant({}, rules));
   // a single-event rule of the set (bearer token in args) tags the record on its own
   const rec = line(s1(0, { name: "curl", args: ["curl", "-H", "Authorization: Bearer x", "https://k8s"] }));
   const tagged = JSON.parse(f.call(rec, T0).toString());

@@ -7,6 +7,7 @@ import { runFuzz } from "../fuzz/run.js";
 import { checkStream } from "../fuzz/check.js";
 import { loadRuleFiles, SEED_RULE } from "../host/index.js";
 import { syntheticPack } from "../bench/rule-pack.js";
+import { fluentBitVariant } from "../host/fluent-bit/build.js";
 import { fileURLToPath } from "node:url";
 
 describe("fuzz: 10^5 cases over 4 seeds", () => {
@@ -22,13 +23,26 @@ describe("fuzz: 10^5 cases over 4 seeds", () => {
   }
 });
 
-test("with every example rule loaded (new operators, single-event and 3-stage rules): 25,000 cases", () => {
+describe('validate "all" (every record validated and counted, no prefilter), library and Fluent Bit entry', () => {
+  for (const seed of [6, 7]) {
+    test(`seed ${seed}: 25,000 cases`, async () => {
+      const r = runFuzz(25_000, seed, 500, undefined, { validate: "all", fluentBit: await fluentBitVariant({ validate: "all" }) });
+      expect(r.problems).toEqual([]);
+      expect(r.knownSequencesFound).toBe(r.streams);
+      expect(r.matchesInStreams).toBeGreaterThan(0);
+      expect(r.fluentBitMemoryGrowth).toBe(0);
+    }, 180_000);
+  }
+});
+
+test("with every example rule loaded (new operators, single-event and 3-stage rules): 25,000 cases", async () => {
   const rules = loadRuleFiles([fileURLToPath(new URL("../examples/rules", import.meta.url))]).rules;
-  const r = runFuzz(25_000, 5, 500, rules);
+  // the Fluent Bit entry runs the same rules
+  const r = runFuzz(25_000, 5, 500, rules, { fluentBit: await fluentBitVariant({}, rules) });
   expect(r.problems).toEqual([]);
   expect(r.knownSequencesFound).toBe(r.streams);
   expect(r.matchesInStreams).toBeGreaterThan(r.streams);
-});
+}, 180_000);
 
 test("with a pack of 330 rules (every test rule file: samples, long runs, eight stages; 320 generated): 10,000 cases", () => {
   const tests = loadRuleFiles([fileURLToPath(new URL("./rules", import.meta.url))], { skipUnsupported: true }).rules;

@@ -8,7 +8,8 @@ import { rng } from "../host/cli/sample.js";
 
 test("socket mode: a client sending garbage gets it through byte-identical and counted", async () => {
   const source = await new SocketSource().start();
-  const running = await startServe({ listen: "tcp://127.0.0.1:0", forward: source.url });
+  // (validate "all": every garbage line is inspected and counted, not only those holding a rule literal)
+  const running = await startServe({ listen: "tcp://127.0.0.1:0", forward: source.url }, { validate: "all" });
   const sink = await socketSink(running.address());
   const r = rng(9);
   const garbage = Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? line({ ok: i }) : Buffer.from(Array.from({ length: 1 + Math.floor(r() * 80) }, () => 32 + Math.floor(r() * 90))).toString("latin1")));

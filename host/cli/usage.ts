@@ -21,6 +21,9 @@ options (each also a snake_case key of a --config JSON file; flags win over it):
   --max-record-bytes N     --max-summary-bytes N                   --batch-bytes N
   --source-field FIELD     a record field naming its stream: each value keeps its own watermark (default: one)
   --source-idle-ms N       --max-sources N      --max-keys-per-record N
+  --validate candidates|all
+                           candidates (default): records without the rules' literals pass uninspected;
+                           all: every record is validated (and counted in invalid)
   --alerts, --no-alerts    write alert records (default) or not
   --redact, --no-redact    mask credentials in tags and alerts (default) or copy values verbatim
   --stats                  one JSON line of counters on stderr at exit

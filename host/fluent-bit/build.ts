@@ -63,7 +63,7 @@ if (layout == ${LAYOUT} && programLen > 0 && programLen + ${SLACK} <= ${PROGRAM_
 }
 
 /** A copy of the module with the program and options written into its block. */
-export function patchModule(module: Uint8Array, program: Uint8Array, slots: number[]): Buffer {
+export function patchModule(module: Uint8Array, program: Uint8Array, slots: number[]): Buffer<ArrayBuffer> {
   const out = Buffer.from(module);
   const at = out.indexOf(MAGIC);
   if (at < 0 || out.length < at + HEADER + PROGRAM_CAPACITY) throw new Error("the Fluent Bit module has no program block: rebuild it with `npm run build`");
@@ -105,12 +105,32 @@ export function buildFluentBitModule(input: Record<string, unknown> = {}, ruleSe
     throw new OptionError(spelling("rules"), `${rules.length} rules`, (e as Error).message);
   }
   const module = patchModule(readFileSync(wasmPath("podprobe-fluent-bit.wasm")), program, optionValues(opts));
+  checkReady(module);
   try {
     writeFileSync(out, module);
   } catch (e) {
     throw new Error(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return { bytes: module.length, rules: rules.map((r) => r.name), programBytes: program.length, capacity: PROGRAM_CAPACITY - SLACK };
+}
+
+/** A module whose engine did not start (its program refused) would pass every record untouched: refuse it. */
+function checkReady(bytes: Uint8Array<ArrayBuffer>): void {
+  const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as { podprobe_ready(): number };
+  if (x.podprobe_ready() !== 1) throw new Error("the Fluent Bit module does not start: its engine refused the rule program or options");
+}
+
+/**
+ * The module's bytes for these options and rules, without writing a file (tests and the bench: the `validate:
+ * "all"` variant, other rule sets). Filled in from the built module, as `podprobe build-fluent-bit` does.
+ */
+export async function fluentBitVariant(input: Record<string, unknown>, ruleSet: SequenceRule[] = [SEED_RULE]): Promise<Uint8Array<ArrayBuffer>> {
+  const opts = fluentBitOptions(input);
+  const rules = ruleSet.map((r) => (opts.maxspanMs ? { ...r, maxspanMs: opts.maxspanMs } : r));
+  const program = compileRules(rules, { sourceField: opts.sourceField || undefined });
+  const module = patchModule(readFileSync(wasmPath("podprobe-fluent-bit.wasm")), program, optionValues(opts));
+  checkReady(module);
+  return new Uint8Array(module);
 }
 
 /** The former entry point of tests and scripts: the module for these rules and options at `out`. */
@@ -137,6 +157,7 @@ function compileTemplate(): void {
   );
   if (asc.status !== 0) throw new Error("asc failed for the Fluent Bit build");
   const module = patchModule(readFileSync(tmp), compileRules([SEED_RULE]), optionValues(fluentBitOptions({})));
+  checkReady(module);
   writeFileSync(out + ".tmp", module);
   renameSync(out + ".tmp", out);
   process.stdout.write(`built ${out} (${module.length} bytes; rules and options: podprobe build-fluent-bit)\n`);

@@ -1,8 +1,9 @@
-// Drives build/podprobe-fluent-bit.wasm the way Fluent Bit's filter_wasm does (Event_Format json):
-// instantiate with no imports, copy tag and record NUL-terminated into memory from the module's malloc,
-// call the function with (tag, tag_len, time_sec, time_nsec, record, record_len), validate and copy the
-// NUL-terminated result, then free both copies.
-// (Used by the ABI tests and by the bench's fluent_bit_abi case.)
+// Drives build/podprobe-fluent-bit.wasm the way Fluent Bit's filter_wasm does (Event_Format json), in the order
+// of flb_wasm_call_function_format_json (src/wasm/flb_wasm.c): instantiate with no imports; copy the tag, then
+// the record, each NUL-terminated, into memory from the module's malloc (wasm_runtime_module_dup_data with
+// len + 1); call the function with (tag, tag_len, time_sec, time_nsec, record, record_len); check that the
+// result is a NUL-terminated string inside memory and copy it (strdup); only then free the tag and the record.
+// So the result may be the record pointer itself. (Used by the ABI tests, the fuzz suite and the bench.)
 import { readFileSync } from "node:fs";
 import { wasmPath } from "../engine.js";
 import { COUNTER_NAMES } from "../counters.js";
@@ -20,7 +21,10 @@ interface FbExports {
 
 export class FluentBitFilter {
   readonly x: FbExports;
-  constructor(bytes = readFileSync(FB_WASM)) {
+  /** Pointers of the last call: the record copy handed in and the result handed back. */
+  lastRecord = 0;
+  lastResult = 0;
+  constructor(bytes: Uint8Array<ArrayBuffer> = readFileSync(FB_WASM)) {
     this.x = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as FbExports;
   }
 
@@ -48,6 +52,8 @@ export class FluentBitFilter {
     const out = Buffer.from(m.subarray(ret, end)); // Fluent Bit copies before freeing its inputs
     this.x.free(tp);
     this.x.free(rp);
+    this.lastRecord = rp;
+    this.lastResult = ret;
     return out;
   }
 

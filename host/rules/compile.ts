@@ -6,6 +6,7 @@ import { SHAPES, EMBEDDED, aliasesOf, expandDerived, argsTruncated, type Alias, 
 import { compileRegex } from "./regex.js";
 import { cidrBlob } from "./cidr.js";
 import { planDispatch, dispatchWords } from "./dispatch.js";
+import { prefilterWords } from "./prefilter.js";
 
 /** A rule the front end parses but no engine part runs yet: skippable, and said so. */
 export class NotYetSupported extends Error {
@@ -309,6 +310,8 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
   out.words([str(TAG_MEMBER), tagPath]);
   out.words([rules.length, totals.stages, totals.keys, totals.summaries, totals.parts]).words(ruleWords);
   out.words(dispatch);
+  // ── the literal prefilter (host/rules/prefilter.ts), after the dispatch index ──
+  out.words(prefilterWords(rules, shapes));
   return out.done();
 }
 

@@ -36,6 +36,8 @@ const HELP: Record<string, string> = {
   sources_dropped: "Sources forgotten at max_sources.",
   embedded_invalid: "Log lines whose embedded audit Event is no valid JSON object (e.g. truncated); passed through unchanged.",
   args_truncated: "Sensor exec events whose arguments the sensor marked as truncated (Tetragon truncArgs).",
+  prefilter_skipped: "Records holding none of the literals the rules require: passed on without inspection.",
+  prefilter_escaped: "Records whose escapes could spell a required literal: decoded and searched again, or inspected.",
   max_state_bytes: "The max_state_bytes cap.",
   forward_queued_bytes: "Socket mode: bytes queued toward downstream.",
   forward_connected: "Socket mode: 1 while connected to downstream.",

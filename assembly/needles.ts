@@ -1,0 +1,420 @@
+// The prefilter's search for its needles (required literals). A group's byte classes are tested 8 bytes (SWAR,
+// Fluent Bit build) or 16 bytes (v128, Node build) at a time; only the flagged bytes are looked up:
+// - an anchor byte: the needles anchored there are compared in place (group 0: every needle of the group;
+//   group 1: the needles that are not quoted);
+// - a quote (group 1): the text since the previous quote is a token, looked up by its length and first byte
+//   among the quoted needles (also without a last backslash: \"lit\" inside a JSON text carried in a string);
+//   a token followed by ':' is a key and never looked up (required literals are values);
+// - a backslash: an escape that could spell a needle byte (`\u`, or `\/` when a needle holds '/') stops the
+//   search.
+// A class is {b : (b | mask) == pattern}: one test covers every byte of it (e.g. x, X, \ and | for mask 0x24).
+//
+// SWAR test (no borrow between bytes): with every byte's high bit forced on, y = x | (mask | 0x80)·ONES; then
+// z = (y ^ (pattern & 0x7F)·ONES) − ONES leaves a byte's high bit clear exactly where its low 7 bits equal the
+// pattern's. The high bit is not compared: a flagged byte is always looked up, never trusted.
+//
+// Needle table (NEEDLE bytes per needle): len u32 | flags u32 | offset of its bytes u32. The bytes are stored
+// padded to 8; beside them (BYTES_CAP further) a mask with 0x20 at the letters of case-insensitive needles.
+
+// @ts-ignore: decorator
+@inline const ONES: u64 = 0x0101010101010101;
+// @ts-ignore: decorator
+@inline const HIGHS: u64 = 0x8080808080808080;
+// @ts-ignore: decorator
+@inline export const MAX_CLASSES: i32 = 4;
+/** Bytes after a record that the search may read (not use): input buffers keep this much room. */
+// @ts-ignore: decorator
+@inline export const SLACK: usize = 32;
+// @ts-ignore: decorator
+@inline export const MAX_NEEDLES: i32 = 64;
+// @ts-ignore: decorator
+@inline export const BYTES_CAP: usize = 8192;
+// @ts-ignore: decorator
+@inline const NEEDLE: usize = 12;
+// @ts-ignore: decorator
+@inline export const QUOTED: u32 = 1;
+// @ts-ignore: decorator
+@inline export const CI: u32 = 2;
+// @ts-ignore: decorator
+@inline const QUOTE: u32 = 0x22;
+// @ts-ignore: decorator
+@inline const BACKSLASH: u32 = 0x5C;
+// @ts-ignore: decorator
+@inline const GO_ON: usize = <usize>-1;
+// @ts-ignore: decorator
+@inline const MAX_TOKEN: usize = 63; // longest quoted needle
+
+// per group (0, 1): class count, and per class the SWAR constants (mask with high bits, pattern) or the bytes
+const counts: usize = heap.alloc(2 * 4);
+const consts: usize = heap.alloc(2 * MAX_CLASSES * 16);
+const needles: usize = heap.alloc(<usize>MAX_NEEDLES * NEEDLE);
+export const needleBytes: usize = heap.alloc(BYTES_CAP * 2 + 16);
+const anchorOff: usize = heap.alloc(2 * <usize>MAX_NEEDLES); // per group and needle: offset of its anchor byte
+const anchorMask: usize = heap.alloc(2 * 256 * 8); // per group and byte: the needles anchored at that byte
+const tokenByLen: usize = heap.alloc((MAX_TOKEN + 1) * 8); // quoted needles by length
+const tokenByFirst: usize = heap.alloc(256 * 8); // quoted needles by first byte (both cases when case-insensitive)
+export let slashEscapes = false;
+
+// ── tables (filled by prefilter.ts from the program) ────────────────────────────────────────────────────
+@inline function constAt(g: i32, i: i32): usize {
+  return consts + ((<usize>g * MAX_CLASSES + <usize>i) << 4);
+}
+
+/**
+ * Class i of group g; (nextMask, nextPattern): the bytes that may follow one of it where the search must look
+ * (the v128 search tests that pair, which flags far fewer bytes; the SWAR search tests the class alone).
+ */
+export function setClass(g: i32, i: i32, mask: u8, pattern: u8, nextMask: u8, nextPattern: u8): void {
+  const c = constAt(g, i);
+  if (ASC_FEATURE_SIMD) {
+    store<u8>(c, mask);
+    store<u8>(c, pattern, 1);
+    store<u8>(c, nextMask, 2);
+    store<u8>(c, nextPattern, 3);
+  } else {
+    store<u64>(c, ONES * <u64>mask | HIGHS);
+    store<u64>(c, ONES * (<u64>pattern & 0x7F), 8);
+  }
+}
+
+/** After its classes: group g has n of them. */
+export function setClasses(g: i32, n: i32): void {
+  store<u32>(counts + <usize>g * 4, <u32>n);
+}
+
+export function setNeedle(j: i32, len: usize, flags: u32, offset: usize): void {
+  const row = needles + <usize>j * NEEDLE;
+  store<u32>(row, <u32>len);
+  store<u32>(row, flags, 4);
+  store<u32>(row, <u32>offset, 8);
+}
+
+export function setSlashEscapes(on: bool): void {
+  slashEscapes = on;
+}
+
+export function clearAnchors(): void {
+  memory.fill(anchorMask, 0, 2 * 256 * 8);
+  memory.fill(tokenByLen, 0, (MAX_TOKEN + 1) * 8);
+  memory.fill(tokenByFirst, 0, 256 * 8);
+  minToken = MAX_TOKEN + 1;
+}
+
+/** Quoted needle j is found in group 1 as the text between two quotes. False when it is too long for that. */
+export function setToken(j: i32): bool {
+  const len = nLen(j);
+  if ((nFlags(j) & QUOTED) == 0 || len > MAX_TOKEN) return false;
+  const bit = <u64>1 << <u64>j;
+  if (len < minToken) minToken = len;
+  store<u64>(tokenByLen + (len << 3), load<u64>(tokenByLen + (len << 3)) | bit);
+  const c = <u32>load<u8>(nBytes(j));
+  store<u64>(tokenByFirst + (<usize>c << 3), load<u64>(tokenByFirst + (<usize>c << 3)) | bit);
+  if ((nFlags(j) & CI) != 0 && c - 0x61 < 26) {
+    const u = <usize>(c & ~0x20) << 3;
+    store<u64>(tokenByFirst + u, load<u64>(tokenByFirst + u) | bit);
+  }
+  return true;
+}
+
+/** Some class of group g holds byte c (the loader checks that every anchor, quote and backslash is covered). */
+export function covers(g: i32, c: u32): bool {
+  const n = <i32>load<u32>(counts + <usize>g * 4);
+  for (let i = 0; i < n; i++) {
+    const k = constAt(g, i);
+    if (ASC_FEATURE_SIMD) {
+      if ((c | <u32>load<u8>(k)) == <u32>load<u8>(k, 1)) return true;
+    } else if (((c | <u32>load<u8>(k)) & 0x7F) == <u32>load<u8>(k, 8)) return true;
+  }
+  return false;
+}
+
+/** Group g's classes cover needle j's anchor (both cases of a case-insensitive letter), and so do their next
+ * classes the byte after it (v128 build; the SWAR search does not test pairs). */
+export function anchorCovered(g: i32, j: i32): bool {
+  const at = <usize>load<u8>(anchorOff + <usize>g * MAX_NEEDLES + <usize>j);
+  const c = <u32>load<u8>(nBytes(j) + at);
+  const ci = (nFlags(j) & CI) != 0;
+  if (!covers(g, c) || (ci && c - 0x61 < 26 && !covers(g, c & ~0x20))) return false;
+  if (!ASC_FEATURE_SIMD) return true;
+  if (at + 1 < nLen(j)) {
+    const d = <u32>load<u8>(nBytes(j) + at + 1);
+    return nextCovered(g, c, d) && (!ci || d - 0x61 >= 26 || nextCovered(g, c, d & ~0x20));
+  }
+  return (nFlags(j) & QUOTED) != 0 ? nextCovered(g, c, QUOTE) && nextCovered(g, c, BACKSLASH) : nextCovered(g, c, 0x100);
+}
+
+/** Every class of group g holding byte c lets d follow it (d = 0x100: any byte must). v128 build only. */
+export function nextCovered(g: i32, c: u32, d: u32): bool {
+  if (!ASC_FEATURE_SIMD) return true; // the SWAR search tests single bytes (its constants are laid out apart)
+  const n = <i32>load<u32>(counts + <usize>g * 4);
+  for (let i = 0; i < n; i++) {
+    const k = constAt(g, i);
+    if ((c | <u32>load<u8>(k)) != <u32>load<u8>(k, 1)) continue;
+    const nm = <u32>load<u8>(k, 2);
+    if (d == 0x100 ? nm != 0xFF : (d | nm) != <u32>load<u8>(k, 3)) return false;
+  }
+  return true;
+}
+
+
+
+/** Needle j is found in group g through its byte at offset `at` (both cases for a case-insensitive letter). */
+export function setAnchor(g: i32, j: i32, at: usize): void {
+  store<u8>(anchorOff + <usize>g * MAX_NEEDLES + <usize>j, <u8>at);
+  const c = <u32>load<u8>(nBytes(j) + at);
+  addAnchor(g, c, j);
+  if ((nFlags(j) & CI) != 0 && c - 0x61 < 26) addAnchor(g, c & ~0x20, j);
+}
+
+function addAnchor(g: i32, c: u32, j: i32): void {
+  const a = anchorMask + ((<usize>g * 256 + <usize>c) << 3);
+  store<u64>(a, load<u64>(a) | (<u64>1 << <u64>j));
+}
+
+@inline export function nLen(j: i32): usize {
+  return <usize>load<u32>(needles + <usize>j * NEEDLE);
+}
+@inline function nFlags(j: i32): u32 {
+  return load<u32>(needles + <usize>j * NEEDLE, 4);
+}
+@inline function nBytes(j: i32): usize {
+  return needleBytes + <usize>load<u32>(needles + <usize>j * NEEDLE, 8);
+}
+
+// ── matching at a flagged byte ─────────────────────────────────────────────────────────────────────────
+/** Needle j occurs at s in [lo, end) (quoted ones between quotes, or before an escaped quote: \"lit\"). */
+function needleAt(j: i32, s: usize, lo: usize, end: usize): bool {
+  const len = nLen(j);
+  if (s < lo || s + len > end) return false;
+  if ((nFlags(j) & QUOTED) != 0) {
+    const after = s + len;
+    if (s == lo || after >= end || <u32>load<u8>(s - 1) != QUOTE) return false;
+    const c = <u32>load<u8>(after);
+    if (c != QUOTE && (c != BACKSLASH || after + 1 >= end || <u32>load<u8>(after + 1) != QUOTE)) return false;
+  }
+  return bytesMatch(j, s);
+}
+
+/** The needle's bytes are at s (8 at a time: reads up to 7 bytes past them; records keep slack). */
+function bytesMatch(j: i32, s: usize): bool {
+  const len = nLen(j);
+  const b = nBytes(j);
+  for (let i: usize = 0; i < len; i += 8) {
+    let diff = (load<u64>(s + i) | load<u64>(b + BYTES_CAP + i)) ^ load<u64>(b + i);
+    if (len - i < 8) diff &= (<u64>1 << (<u64>(len - i) << 3)) - 1;
+    if (diff != 0) return false;
+  }
+  return true;
+}
+
+/** Needles found by the last search of group 1 (group 0 stops at the first). */
+export let found: u64 = 0;
+/** The last search stopped at an escape (group 1: `found` is then partial). */
+export let stoppedAtEscape = false;
+let prevQuote: usize = 0;
+let minToken: usize = MAX_TOKEN + 1; // the shortest quoted needle
+
+/** A backslash at h begins an escape that could spell a needle byte. */
+@inline function escapeAt(h: usize, end: usize): bool {
+  if (h + 1 >= end) return false;
+  const e = <u32>load<u8>(h + 1);
+  return e == 0x75 || (slashEscapes && e == 0x2F);
+}
+
+/** The quoted needles (among m, those of its length) that are the text at s. */
+function tokenAt(s: usize, m: u64): void {
+  m &= load<u64>(tokenByFirst + (<usize>load<u8>(s) << 3));
+  while (m != 0) {
+    const j = <i32>ctz(m);
+    m &= m - 1;
+    if (bytesMatch(j, s)) found |= <u64>1 << <u64>j;
+  }
+}
+
+/** Group 0: looks up the flagged bytes of the word at w; the position where the search stops, or GO_ON. */
+function onWord0(w: usize, bits: u64, lo: usize, end: usize): usize {
+  do {
+    const h = w + (ASC_FEATURE_SIMD ? <usize>ctz(bits) : <usize>(ctz(bits) >> 3));
+    bits &= bits - 1;
+    const c = <usize>load<u8>(h);
+    if (c == BACKSLASH) {
+      if (escapeAt(h, end)) {
+        stoppedAtEscape = true;
+        return h;
+      }
+      continue;
+    }
+    let m = load<u64>(anchorMask + (c << 3));
+    while (m != 0) {
+      const j = <i32>ctz(m);
+      m &= m - 1;
+      const s = h - <usize>load<u8>(anchorOff + <usize>j);
+      // most flagged bytes are not inside a quoted needle: the byte before it is no quote
+      if ((nFlags(j) & QUOTED) != 0 && (s <= lo || <u32>load<u8>(s - 1) != QUOTE)) continue;
+      if (needleAt(j, s, lo, end)) return h;
+    }
+  } while (bits != 0);
+  return GO_ON;
+}
+
+/** Group 1: the same, gathering every needle into `found` (quotes delimit the tokens). */
+function onWord1(w: usize, bits: u64, lo: usize, end: usize): usize {
+  do {
+    const h = w + (ASC_FEATURE_SIMD ? <usize>ctz(bits) : <usize>(ctz(bits) >> 3));
+    bits &= bits - 1;
+    const c = <usize>load<u8>(h);
+    if (c == QUOTE) {
+      // the text since the previous quote: a string, or what lies between two strings (a harmless look-up)
+      const s = prevQuote + 1;
+      prevQuote = h;
+      const len = h - s;
+      // most texts between quotes are the `:` or `,` between strings: shorter than every quoted needle
+      if (len < minToken) continue;
+      if (<u32>load<u8>(h + 1) == 0x3A) continue; // a key
+      if (<u32>load<u8>(h - 1) == BACKSLASH) {
+        // \"lit\": the token inside a JSON text carried in a string (or a string ending in an escape)
+        if (len - 2 < MAX_TOKEN) {
+          const m = load<u64>(tokenByLen + ((len - 1) << 3)) & ~found;
+          if (m != 0) tokenAt(s, m);
+        }
+      }
+      if (len - 1 < MAX_TOKEN) {
+        const m = load<u64>(tokenByLen + (len << 3)) & ~found;
+        if (m != 0) tokenAt(s, m);
+      }
+      continue;
+    }
+    if (c == BACKSLASH) {
+      if (escapeAt(h, end)) {
+        stoppedAtEscape = true;
+        return h;
+      }
+      continue;
+    }
+    let m = load<u64>(anchorMask + ((256 + c) << 3)) & ~found;
+    while (m != 0) {
+      const j = <i32>ctz(m);
+      m &= m - 1;
+      if (needleAt(j, h - <usize>load<u8>(anchorOff + <usize>MAX_NEEDLES + <usize>j), lo, end)) found |= <u64>1 << <u64>j;
+    }
+  } while (bits != 0);
+  return GO_ON;
+}
+
+// ── the search ──────────────────────────────────────────────────────────────────────────────────────────
+/**
+ * Group 0: the first position in [p, end) where one of its needles occurs or an escape begins, or end.
+ * Group 1: gathers every needle of [p, end) into `found`; stops at an escape (returns its position) or end.
+ * stoppedAtEscape tells an escape from a needle. lo bounds how far back a needle may start (group 1: p must be
+ * the record's start). Reads up to 31 bytes past end: callers keep that much room after every record (SLACK).
+ */
+export function search(g: i32, lo: usize, p: usize, end: usize): usize {
+  stoppedAtEscape = false;
+  found = 0;
+  prevQuote = p - 1; // the text before the first quote is a token too (a harmless look-up)
+  const n = load<u32>(counts + <usize>g * 4);
+  // one loop per group and class count, so a test that is not needed costs nothing
+  if (g == 0) {
+    if (n == 1) return scan<u8, u8>(lo, p, end);
+    if (n == 2) return scan<u16, u8>(lo, p, end);
+    if (n == 3) return scan<u32, u8>(lo, p, end);
+    return scan<u64, u8>(lo, p, end);
+  }
+  if (n == 1) return scan<u8, u16>(lo, p, end);
+  if (n == 2) return scan<u16, u16>(lo, p, end);
+  if (n == 3) return scan<u32, u16>(lo, p, end);
+  return scan<u64, u16>(lo, p, end);
+}
+
+@inline function z(x: u64, m: u64, t: u64): u64 {
+  return ((x | m) ^ t) - ONES;
+}
+
+/** High bits of the bytes of the word at w that lie at or past end (so that they are not flagged). */
+@inline function pastEnd(w: usize, end: usize): u64 {
+  return w + 8 <= end ? 0 : HIGHS & ~(<u64>-1 >> ((w + 8 - end) << 3));
+}
+
+/** The flagged bytes `bits` of the word at w, looked up by group G's rules. */
+// @ts-ignore: decorator
+@inline function onWord<G>(w: usize, bits: u64, lo: usize, end: usize): usize {
+  return sizeof<G>() == 1 ? onWord0(w, bits, lo, end) : onWord1(w, bits, lo, end);
+}
+
+/** A word of a step whose class tests were z: its flagged bytes looked up, if any. */
+// @ts-ignore: decorator
+@inline function onZ<G>(w: usize, z: u64, lo: usize, end: usize): usize {
+  if ((z & HIGHS) == HIGHS) return GO_ON;
+  return onWord<G>(w, ~z & HIGHS, lo, end);
+}
+
+/** The class tests of one word, ANDed: a byte's high bit is clear where it is in a class. */
+// @ts-ignore: decorator
+@inline function zw<T>(x: u64, m0: u64, t0: u64, m1: u64, t1: u64, m2: u64, t2: u64, m3: u64, t3: u64): u64 {
+  let r = z(x, m0, t0);
+  if (sizeof<T>() >= 2) r &= z(x, m1, t1);
+  if (sizeof<T>() >= 4) r &= z(x, m2, t2);
+  if (sizeof<T>() >= 8) r &= z(x, m3, t3);
+  return r;
+}
+
+// T carries the class count (u8 1, u16 2, u32 3, u64 4), G the group (u8 0, u16 1): folded at compile time
+// @ts-ignore: decorator
+@inline function scan<T, G>(lo: usize, q: usize, end: usize): usize {
+  const N: i32 = sizeof<T>() == 1 ? 1 : sizeof<T>() == 2 ? 2 : sizeof<T>() == 4 ? 3 : 4;
+  const c = constAt(sizeof<G>() == 1 ? 0 : 1, 0);
+  if (ASC_FEATURE_SIMD) {
+    const m0 = i8x16.splat(load<i8>(c)), t0 = i8x16.splat(load<i8>(c, 1)), n0 = i8x16.splat(load<i8>(c, 2)), u0 = i8x16.splat(load<i8>(c, 3));
+    const m1 = i8x16.splat(load<i8>(c, 16)), t1 = i8x16.splat(load<i8>(c, 17)), n1 = i8x16.splat(load<i8>(c, 18)), u1 = i8x16.splat(load<i8>(c, 19));
+    const m2 = i8x16.splat(load<i8>(c, 32)), t2 = i8x16.splat(load<i8>(c, 33)), n2 = i8x16.splat(load<i8>(c, 34)), u2 = i8x16.splat(load<i8>(c, 35));
+    const m3 = i8x16.splat(load<i8>(c, 48)), t3 = i8x16.splat(load<i8>(c, 49)), n3 = i8x16.splat(load<i8>(c, 50)), u3 = i8x16.splat(load<i8>(c, 51));
+    while (q < end) {
+      // a byte of a class followed by a byte of its next class (the byte after is there: records keep slack)
+      const v = v128.load(q);
+      const w = v128.load(q, 1);
+      let hit = v128.and(i8x16.eq(v128.or(v, m0), t0), i8x16.eq(v128.or(w, n0), u0));
+      if (N >= 2) hit = v128.or(hit, v128.and(i8x16.eq(v128.or(v, m1), t1), i8x16.eq(v128.or(w, n1), u1)));
+      if (N >= 3) hit = v128.or(hit, v128.and(i8x16.eq(v128.or(v, m2), t2), i8x16.eq(v128.or(w, n2), u2)));
+      if (N >= 4) hit = v128.or(hit, v128.and(i8x16.eq(v128.or(v, m3), t3), i8x16.eq(v128.or(w, n3), u3)));
+      let bits = <u64>i8x16.bitmask(hit);
+      if (bits != 0) {
+        if (q + 16 > end) bits &= (<u64>1 << <u64>(end - q)) - 1;
+        if (bits != 0) {
+          const r = onWord<G>(q, bits, lo, end);
+          if (r != GO_ON) return r;
+        }
+      }
+      q += 16;
+    }
+    return end;
+  } else {
+    const m0 = load<u64>(c), t0 = load<u64>(c, 8);
+    const m1 = load<u64>(c, 16), t1 = load<u64>(c, 24);
+    const m2 = load<u64>(c, 32), t2 = load<u64>(c, 40);
+    const m3 = load<u64>(c, 48), t3 = load<u64>(c, 56);
+    // four words per step: their class tests meet in one branch; then only the flagged words are looked at
+    while (q + 32 <= end) {
+      const z0 = zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3), z1 = zw<T>(load<u64>(q, 8), m0, t0, m1, t1, m2, t2, m3, t3);
+      const z2 = zw<T>(load<u64>(q, 16), m0, t0, m1, t1, m2, t2, m3, t3), z3 = zw<T>(load<u64>(q, 24), m0, t0, m1, t1, m2, t2, m3, t3);
+      if ((z0 & z1 & z2 & z3 & HIGHS) != HIGHS) {
+        let r = onZ<G>(q, z0, lo, end);
+        if (r == GO_ON) r = onZ<G>(q + 8, z1, lo, end);
+        if (r == GO_ON) r = onZ<G>(q + 16, z2, lo, end);
+        if (r == GO_ON) r = onZ<G>(q + 24, z3, lo, end);
+        if (r != GO_ON) return r;
+      }
+      q += 32;
+    }
+    // the last words; the last may reach past end (callers keep the slack): bytes from end on are not flagged
+    while (q < end) {
+      const z = zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) | pastEnd(q, end);
+      if ((z & HIGHS) != HIGHS) {
+        const r = onWord<G>(q, ~z & HIGHS, lo, end);
+        if (r != GO_ON) return r;
+      }
+      q += 8;
+    }
+    return end;
+  }
+
+}

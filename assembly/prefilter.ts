@@ -1,0 +1,159 @@
+// The literal prefilter: before a record is validated and scanned, a word-at-a-time search proves most records
+// cannot be a candidate of any stage — they hold none of the JSON string tokens the stages require (derived from
+// the rules by host/rules/prefilter.ts; the table follows the rules in the program). Such a record passes
+// untouched without being validated (option validate = "candidates").
+//
+// 1. Search group 0 (one clause per stage) for its needles and for escapes; none → not a candidate.
+// 2. A record holding one: search group 1 (every needle of every clause), note which were found, and test
+//    each stage's clauses (all must have a needle present).
+// An escape that can spell a needle (`\u`, and `\/` when a needle holds a `/`) may hide one: the record's
+// escapes are then decoded into scratch and step 2 runs there (a second level of escapes there, as in an audit
+// Event carried inside a string, sends the record the full way).
+
+import { rd } from "./program";
+import { search, found, stoppedAtEscape, setClass, setClasses, setNeedle, setSlashEscapes, slashEscapes, clearAnchors, setAnchor, setToken, covers, nextCovered, anchorCovered, nLen, needleBytes, MAX_CLASSES, MAX_NEEDLES, BYTES_CAP, CI, SLACK } from "./needles";
+import { decodeEscape, decodedLen, nextBackslash } from "./strings";
+import { bump, C_PREFILTER_ESCAPED } from "./counters";
+
+// @ts-ignore: decorator
+@inline const MAGIC: u32 = 0x4C465050; // 'PPFL'
+// @ts-ignore: decorator
+@inline const MAX_STAGES: i32 = 64;
+// @ts-ignore: decorator
+@inline const MAX_CLAUSES: i32 = 8;
+// @ts-ignore: decorator
+@inline export const SCRATCH_BYTES: usize = 65536; // larger records with escapes take the full path
+
+export let prefilterLoaded = false;
+let stageCount = 0;
+let phase2 = false;
+const clauseCounts: usize = heap.alloc(<usize>MAX_STAGES);
+const clauses: usize = heap.alloc(<usize>(MAX_STAGES * MAX_CLAUSES) * 8); // per stage and clause: needle mask
+const scratch: usize = heap.alloc(SCRATCH_BYTES + SLACK);
+
+function mask64(): u64 {
+  const lo = <u64>rd();
+  return lo | (<u64>rd() << 32);
+}
+
+/**
+ * Reads the prefilter section (layout: host/rules/prefilter.ts); false when it is malformed. A section that
+ * says "off" (some stage requires no literal) leaves prefilterLoaded false: every record takes the full path.
+ */
+export function loadPrefilter(): bool {
+  prefilterLoaded = false;
+  if (rd() != MAGIC) return false;
+  if (rd() == 0) return true;
+  setSlashEscapes((rd() & 1) != 0);
+  const needleCount = <i32>rd();
+  if (needleCount < 1 || needleCount > MAX_NEEDLES) return false;
+  let used: usize = 0;
+  for (let j = 0; j < needleCount; j++) {
+    const len = <usize>rd();
+    const flags = rd();
+    const padded = (len + 7) & ~7;
+    if (len == 0 || used + padded > BYTES_CAP) return false;
+    setNeedle(j, len, flags, used);
+    const dst = needleBytes + used;
+    memory.fill(dst, 0, padded);
+    memory.fill(dst + BYTES_CAP, 0, padded);
+    for (let i: usize = 0; i < len; i += 4) {
+      const w = rd();
+      for (let k: usize = 0; k < 4 && i + k < len; k++) {
+        const c = (w >> <u32>(k << 3)) & 0xFF;
+        store<u8>(dst + i + k, <u8>c);
+        if ((flags & CI) != 0 && c - 0x61 < 26) store<u8>(dst + BYTES_CAP + i + k, 0x20);
+      }
+    }
+    used += padded;
+  }
+  clearAnchors();
+  for (let g = 0; g < 2; g++) {
+    const m = mask64();
+    const n = <i32>rd();
+    if (n < 1 || n > MAX_CLASSES) return false;
+    for (let i = 0; i < n; i++) {
+      const cm = rd();
+      const cp = rd();
+      const nm = rd();
+      setClass(g, i, <u8>cm, <u8>cp, <u8>nm, <u8>rd());
+    }
+    setClasses(g, n);
+    // the search is sound only if its classes cover the backslash (followed by u, or / when it matters), (group
+    // 1) the quote, and every anchor
+    if (!covers(g, 0x5C) || !nextCovered(g, 0x5C, 0x75) || (slashEscapes && !nextCovered(g, 0x5C, 0x2F))) return false;
+    if (g == 1 && (!covers(g, 0x22) || !nextCovered(g, 0x22, 0x100))) return false;
+    for (let j = 0; j < needleCount; j++) {
+      if ((m & (<u64>1 << <u64>j)) == 0) {
+        // group 1 finds a quoted needle between quotes, every other through an anchor
+        if (g == 1 && !setToken(j)) return false;
+        continue;
+      }
+      const at = <usize>rd();
+      if (at >= nLen(j)) return false;
+      setAnchor(g, j, at);
+      if (!anchorCovered(g, j)) return false;
+    }
+  }
+  stageCount = <i32>rd();
+  if (stageCount < 1 || stageCount > MAX_STAGES) return false;
+  phase2 = false;
+  for (let s = 0; s < stageCount; s++) {
+    const k = <i32>rd();
+    if (k < 1 || k > MAX_CLAUSES) return false;
+    if (k > 1) phase2 = true;
+    store<u8>(clauseCounts + <usize>s, <u8>k);
+    for (let c = 0; c < k; c++) store<u64>(clauses + <usize>(s * MAX_CLAUSES + c) * 8, mask64());
+  }
+  prefilterLoaded = true;
+  return true;
+}
+
+/** The first position in [q, end) where a group-0 needle or an escape is (stoppedAtEscape: which), or end. */
+export function firstEvent(lo: usize, q: usize, end: usize): usize {
+  return search(0, lo, q, end);
+}
+
+/** Some stage has a needle of every one of its clauses in `found`. */
+function someStageHolds(found: u64): bool {
+  for (let s = 0; s < stageCount; s++) {
+    const k = <i32>load<u8>(clauseCounts + <usize>s);
+    let ok = true;
+    for (let c = 0; c < k && ok; c++) ok = (load<u64>(clauses + <usize>(s * MAX_CLAUSES + c) * 8) & found) != 0;
+    if (ok) return true;
+  }
+  return false;
+}
+
+/** Decodes every escape of [p, end) into scratch (runs between backslashes are copied in bulk); its length. */
+function decodeAll(p: usize, end: usize): usize {
+  let d = scratch;
+  while (p < end) {
+    const b = nextBackslash(p, end);
+    memory.copy(d, p, b - p);
+    d += b - p;
+    if (b >= end) break;
+    p = decodeEscape(b, end, d);
+    d += decodedLen;
+  }
+  return d - scratch;
+}
+
+/**
+ * False when the record [p, end) cannot be a candidate of any stage: for every stage, some clause has no needle
+ * in it, and no escape could spell one. Needs SLACK bytes of room after end.
+ */
+export function mayBeCandidate(p: usize, end: usize): bool {
+  if (search(0, p, p, end) >= end) return false;
+  if (!stoppedAtEscape) {
+    if (!phase2) return true;
+    search(1, p, p, end);
+    if (!stoppedAtEscape) return someStageHolds(found);
+  }
+  // an escape may spell a needle: look again at the decoded text
+  bump(C_PREFILTER_ESCAPED);
+  if (end - p > SCRATCH_BYTES) return true;
+  const n = decodeAll(p, end);
+  search(1, scratch, scratch, scratch + n);
+  return stoppedAtEscape || someStageHolds(found);
+}

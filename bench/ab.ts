@@ -1,0 +1,82 @@
+// `npm run bench:ab`: the A/B measurements behind the targets the bench does not meet, each in one process on
+// the bench corpus (seed 1):
+// - Fluent Bit entry, WASM instructions per record by kind: the seed rule's module; the same rule read in the ECS
+//   and raw audit shapes only (what the sensor shapes' guard literals cost the search); a module whose rule
+//   requires one literal (the seed's first stage in those two shapes: one byte class per word instead of two);
+//   the do-nothing module;
+// - Node engine, MB per CPU second: the mixed corpus with validate "candidates" and "all", and its container logs
+//   alone (every record passed in bulk: the floor of the batch path — one search, one copy in, one copy out).
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createCorrelator, SEED_RULE, type SequenceRule } from "../host/index.js";
+import { FB_WASM, FluentBitFilter } from "../host/fluent-bit/driver.js";
+import { fluentBitOptions, patchModule } from "../host/fluent-bit/build.js";
+import { compileRules } from "../host/rules/compile.js";
+import { SHAPES } from "../host/rules/shapes.js";
+import { optionValues } from "../host/engine.js";
+import { buildCorpus, corpusClock } from "./corpus.js";
+import { doNothingModule, instrumentOps, opsOf } from "./wasm-ops.js";
+
+const { values: args } = parseArgs({ options: { mb: { type: "string" }, json: { type: "boolean" } } });
+const MB = Number(args.mb ?? 32);
+
+const kindOf = (l: string) => (l.includes('"kind":"Event"') || l.includes("kubernetes.audit_logs") ? "audit" : l.includes('"process":{') ? "process" : "container");
+
+function opsByKind(bytes: Uint8Array<ArrayBuffer>, lines: Buffer[], nowMs: number): Record<string, number> {
+  const f = new FluentBitFilter(instrumentOps(bytes));
+  const sum: Record<string, { ops: number; n: number }> = {};
+  for (const l of lines) {
+    const before = opsOf(f.x as unknown as WebAssembly.Exports);
+    f.call(l, nowMs);
+    const k = (sum[kindOf(l.toString("latin1"))] ??= { ops: 0, n: 0 });
+    k.ops += Number(opsOf(f.x as unknown as WebAssembly.Exports) - before);
+    k.n++;
+  }
+  return Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, Math.round(v.ops / v.n)]));
+}
+
+function cpuMbPerS(corpus: Buffer, nowMs: number, opts: object): number {
+  const runs: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const c = createCorrelator({ clock: () => nowMs, ...opts });
+    const u0 = process.cpuUsage();
+    for (let i = 0; i < corpus.length; i += 1 << 20) c.write(corpus.subarray(i, i + (1 << 20)));
+    c.end();
+    const u = process.cpuUsage(u0);
+    runs.push(corpus.length / 1e6 / ((u.user + u.system) / 1e6));
+  }
+  return Math.round(runs.sort((a, b) => a - b)[2]);
+}
+
+async function main() {
+  const corpus = buildCorpus({ bytes: MB * 1e6, seed: 1 });
+  const nowMs = corpusClock(corpus);
+  const lines: Buffer[] = [];
+  for (let s = 0, e = corpus.indexOf(10); e >= 0; s = e + 1, e = corpus.indexOf(10, s)) lines.push(corpus.subarray(s, e));
+  // the module with these rules, read in the first n shapes (ECS and the raw audit Event: 2)
+  const module = (rules: SequenceRule[], n: number) =>
+    new Uint8Array(patchModule(readFileSync(FB_WASM), compileRules(rules, { shapes: SHAPES.slice(0, n) }), optionValues(fluentBitOptions({}))));
+  // one literal: the seed rule's first stage alone, as a single-event rule (its search: x, X, \ and | only)
+  const oneLiteral: SequenceRule = { ...structuredClone(SEED_RULE), id: "one-literal", message: "{key}", stages: [structuredClone(SEED_RULE.stages[0])] };
+  const fluentBit = {
+    seed_rule: opsByKind(readFileSync(FB_WASM), lines, nowMs),
+    seed_rule_ecs_and_audit_shapes: opsByKind(module([SEED_RULE], 2), lines, nowMs),
+    one_literal_rule: opsByKind(module([oneLiteral], 2), lines, nowMs),
+    do_nothing: opsByKind(doNothingModule(), lines, nowMs),
+  };
+  const containerOnly = Buffer.concat(lines.filter((l) => kindOf(l.toString("latin1")) === "container").flatMap((l) => [l, Buffer.of(10)]));
+  const node = {
+    mixed_candidates: cpuMbPerS(corpus, nowMs, {}),
+    mixed_all: cpuMbPerS(corpus, nowMs, { validate: "all" }),
+    container_logs_only: cpuMbPerS(containerOnly, nowMs, {}),
+  };
+  const result = { corpus_mb: MB, fluent_bit_wasm_ops_per_record_by_kind: fluentBit, node_mb_per_cpu_s: node };
+  if (args.json) process.stdout.write(JSON.stringify(result) + "\n");
+  else {
+    process.stdout.write(`Fluent Bit entry, WASM instructions per record (${MB} MB bench corpus):\n`);
+    for (const [k, v] of Object.entries(fluentBit)) process.stdout.write(`  ${k.padEnd(30)} ${Object.entries(v).map(([kind, n]) => `${kind} ${n}`).join(", ")}\n`);
+    process.stdout.write(`Node engine, MB per CPU second: ${Object.entries(node).map(([k, v]) => `${k} ${v}`).join(", ")}\n`);
+  }
+}
+
+void main();
