@@ -72,7 +72,12 @@ function anchorChoices(n: Needle): { at: number; bytes: number[] }[] {
   return [...n.bytes].map((b, at) => ({ at, bytes: n.ci && isLetter(b) ? [b | 0x20, b & ~0x20] : [b] }));
 }
 const bytesFreq = (bs: number[]) => bs.reduce((a, b) => a + FREQ[b], 0);
-const needleCost = (n: Needle) => Math.min(...anchorChoices(n).map((c) => bytesFreq(c.bytes)));
+const costs = new WeakMap<Needle, number>();
+function needleCost(n: Needle): number {
+  let c = costs.get(n);
+  if (c === undefined) costs.set(n, (c = Math.min(...anchorChoices(n).map((x) => bytesFreq(x.bytes)))));
+  return c;
+}
 const clauseCost = (c: Clause) => c.reduce((a, n) => a + needleCost(n), 0);
 const bySize = (a: Clause, b: Clause) => a.length - b.length || clauseCost(a) - clauseCost(b);
 
@@ -81,7 +86,13 @@ interface ByteClass {
   mask: number;
   pattern: number;
 }
-const members = (c: ByteClass) => Array.from({ length: 256 }, (_, b) => b).filter((b) => (b | c.mask) === c.pattern);
+const memberLists = new Map<number, number[]>();
+function members(c: ByteClass): number[] {
+  const k = (c.mask << 8) | c.pattern;
+  let m = memberLists.get(k);
+  if (!m) memberLists.set(k, (m = Array.from({ length: 256 }, (_, b) => b).filter((b) => (b | c.mask) === c.pattern)));
+  return m;
+}
 const classFreq = (c: ByteClass) => bytesFreq(members(c));
 function widen(c: ByteClass, bytes: number[]): ByteClass {
   let mask = c.mask;
@@ -187,9 +198,14 @@ export function derivePrefilter(rules: SequenceRule[], shapes: Shape[]): Prefilt
   const ecsKeys = [...keyTokens(rules, shapes.slice(0, 1))];
   // a quoted needle that is also a key name of the fields the rules read, or a fragment of a key name of ECS
   // documents: every record of that kind holds it (a guard's member names are what tells its shape apart)
+  const weakness = new Map<string, boolean>();
   const weak = (n: Needle) => {
-    const t = Buffer.from(n.bytes).toString("latin1").toLowerCase();
-    return n.quoted ? keyish.has(t) : ecsKeys.some((k) => k.includes(t));
+    let w = weakness.get(key(n));
+    if (w === undefined) {
+      const t = Buffer.from(n.bytes).toString("latin1").toLowerCase();
+      weakness.set(key(n), (w = n.quoted ? keyish.has(t) : ecsKeys.some((k) => k.includes(t))));
+    }
+    return w;
   };
   const isKeyish = (c: Clause) => c.some(weak);
   const order: ClauseOrder = {
