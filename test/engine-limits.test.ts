@@ -1,10 +1,12 @@
 // The compiler refuses exactly what the engine cannot hold: every cap in host/rules/compile.ts LIMITS is the
-// engine's constant of the same meaning (assembly/), and the front end's `runs` cap is EQL's and the engine's.
+// engine's constant of the same meaning (assembly/), and the front end's `runs` cap is EQL's and the engine's;
+// the prefilter's derivation stays within the engine's table.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
 import { LIMITS } from "../host/rules/compile.js";
 import { MAX_DISPATCH_FIELDS } from "../host/rules/dispatch.js";
+import { MAX_NEEDLES, MAX_STAGES, BYTES_CAP } from "../host/rules/prefilter.js";
 
 /** The value of an `@inline` constant in an assembly file (a number, or a product of numbers and constants). */
 function constant(file: string, name: string): number {
@@ -42,4 +44,10 @@ test("the dispatch index reads at most as many fields as the engine holds; runs=
   const eql = readFileSync(fileURLToPath(new URL("../host/rules/eql.ts", import.meta.url)), "utf8");
   expect(Number(/const MAX_RUNS = (\d+);/.exec(eql)![1])).toBe(LIMITS.runs);
   expect(LIMITS.rules).toBeGreaterThanOrEqual(512);
+});
+
+test("the prefilter's derivation fits the engine's table: needles, rows and needle bytes", () => {
+  expect(constant("needles.ts", "MAX_NEEDLES")).toBe(MAX_NEEDLES);
+  expect(constant("needles.ts", "BYTES_CAP")).toBe(BYTES_CAP);
+  expect(constant("prefilter.ts", "MAX_STAGES")).toBe(MAX_STAGES);
 });
