@@ -267,7 +267,21 @@ function memberNames(a: { path: string; underscoreFrom?: number }): Req {
   return { clauses };
 }
 
+/** Leaves already derived, per shape and leaf text (a pack repeats `event.type == "start"` in every rule). */
+const leaves = new WeakMap<Shape, { bySize: unknown; known: Map<string, Req> }>();
+
 function leafReq(e: Expr, shape: Shape, bySize: (a: Clause, b: Clause) => number): Req {
+  let cache = leaves.get(shape);
+  if (!cache || cache.bySize !== bySize) leaves.set(shape, (cache = { bySize, known: new Map() }));
+  const known = cache.known;
+  // (a 64-bit integer as an object: no string spells it)
+  const k = JSON.stringify(e, (_, v) => (typeof v === "bigint" ? { bigint: v.toString() } : v));
+  let r = known.get(k);
+  if (!r) known.set(k, (r = deriveLeaf(e, shape, bySize)));
+  return r;
+}
+
+function deriveLeaf(e: Expr, shape: Shape, bySize: (a: Clause, b: Clause) => number): Req {
   const leaf = leafOf(e);
   if (!leaf) return NONE;
   const outcomes: Req[] = [];
