@@ -6,7 +6,7 @@
 
 import { Buf } from "./buf";
 import { strPtr, strLen, tagName } from "./program";
-import { ruleId, ruleName, ruleSeverity, ruleRisk, ruleThreat, rulePartCount, partKind, partA, partB, STAGES, PART_LITERAL, PART_KEY, PART_SPAN_MS, PART_FIELD, PART_POD } from "./rules";
+import { ruleId, ruleName, ruleSeverity, ruleRisk, ruleThreat, rulePartCount, partKind, partA, partB, PART_LITERAL, PART_KEY, PART_SPAN_MS, PART_FIELD, PART_POD } from "./rules";
 import { sumJson, sumValueOff, sumValueLen, SUM_HDR } from "./summary";
 import { opt, O_REDACT_OFF } from "./options";
 import { elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./elements";
@@ -238,8 +238,13 @@ function messageValue(b: Buf, p: usize, n: usize, redact: bool): void {
   b.bytes(p, n);
 }
 
-/** The summaries of the events of the alert being written: stage i at chain + 8i (pointer u32, length u32). */
-export const chain: usize = heap.alloc(8 * <usize>STAGES);
+/** The summaries of the events of the alert being written: position i at chain + 8i (pointer u32, length u32). */
+let chain: usize = heap.alloc(8);
+
+/** Sizes the chain for alerts of up to n events (at init). */
+export function initAlertChain(n: i32): void {
+  chain = heap.alloc(8 * <usize>max(n, 1));
+}
 
 @inline export function setChain(i: i32, p: usize, n: usize): void {
   store<u32>(chain + (<usize>i << 3), <u32>p);

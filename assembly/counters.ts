@@ -27,7 +27,8 @@ export const C_EMBEDDED_INVALID: i32 = 22; // a log line's embedded record that 
 export const C_ARGS_TRUNCATED: i32 = 23; // sensor records whose arguments the sensor marked as truncated
 export const C_PREFILTER_SKIPPED: i32 = 24; // records the literal prefilter proved no candidate (passed unvalidated)
 export const C_PREFILTER_ESCAPED: i32 = 25; // records whose escapes (\u…) could spell a required literal
-export const COUNTER_COUNT: i32 = 26;
+export const C_PROGRAM_BYTES: i32 = 26; // bytes of the tables the loaded rule program needs (rules, strings, dispatch…)
+export const COUNTER_COUNT: i32 = 27;
 
 export const counters: usize = heap.alloc(<usize>COUNTER_COUNT << 3);
 memory.fill(counters, 0, <usize>COUNTER_COUNT << 3);

@@ -17,7 +17,8 @@
 //   MEMBER (object field, member path string)
 // derived slot: type u32 | off u32 | len u32 | const u32
 
-import { rd, getField, evalNode, checkCode, fvType, fvOff, fvLen, fvConst, strPtr, strLen, stringCount, fieldCount, NONE } from "./program";
+import { rd, getField, fvType, fvOff, fvLen, fvConst, strPtr, strLen, stringCount, fieldCount, NONE } from "./program";
+import { evalNode, checkCode } from "./predicates";
 import { T_NONE, T_STRING, T_NUMBER, T_ARRAY, T_OBJECT, T_TRUE, T_FALSE, T_ESC, T_MASK } from "./scan";
 import { decodeString, scratch, SCRATCH_CAP } from "./strings";
 import { tokensBegin, tokensNext, tokOff, tokLen, QUOTE_SPACED } from "./argsplit";

@@ -3,8 +3,13 @@
 
 import { opt, O_MAX_KEYS, O_RING_CAPACITY, O_MAX_STATE_BYTES, O_LATENESS_MS, O_MAX_FUTURE_MS, O_SKEW_MS, O_HOLD_MS, O_KEY_MODE, O_ALERTS, O_MAX_RECORD_BYTES, O_MAX_SUMMARY_BYTES, O_SOURCE_IDLE_MS, O_MAX_SOURCES, O_MAX_KEYS_PER_RECORD, O_VALIDATE } from "./options";
 import { loadTables } from "./program";
-import { loadRules, ruleCount, ruleStages } from "./rules";
+import { loadRules, maxPositions } from "./rules";
+import { loadDispatch } from "./dispatch";
 import { initState, fixedStateBytes, sweepKeys, keyStateBytes, keysActive } from "./state";
+import { layoutBuffers, anyRuns } from "./buffers";
+import { initChain } from "./report";
+import { initAlertChain } from "./alert";
+import { programBytes } from "./alloc";
 import { initSources, sourceTableBytes, sourceBytes, setTransport } from "./sources";
 import { configureKeys } from "./keys";
 import { initEmbedded } from "./embedded";
@@ -15,7 +20,7 @@ import { loadPrefilter, prefilterLoaded, firstEvent, mayBeCandidate } from "./pr
 import { out } from "./sequence";
 import * as seq from "./sequence";
 import { nextNewline, countNewlines, lineStart } from "./strings";
-import { setCounter, addTo, bump, C_STATE_BYTES, C_KEYS_ACTIVE, C_RECORDS_IN, C_RECORDS_OUT, C_PREFILTER_SKIPPED } from "./counters";
+import { setCounter, addTo, bump, C_STATE_BYTES, C_KEYS_ACTIVE, C_RECORDS_IN, C_RECORDS_OUT, C_PREFILTER_SKIPPED, C_PROGRAM_BYTES } from "./counters";
 
 export const E_OK = 0;
 export const E_PROGRAM = 1; // the rule program is malformed
@@ -35,16 +40,16 @@ export const E_TWICE = 4;
 let ready = false;
 
 /** Key slots, stage buffers and the source table for these options (the summary arena gets the rest). */
-function tableBytes(keys: f64, ring: f64, maxStages: f64, sources: f64): f64 {
-  return fixedStateBytes(<u32>keys, <u32>ring, <u32>maxStages) + sourceTableBytes(<u32>sources);
+function tableBytes(keys: f64, ring: f64, maxBlocks: f64, runs: bool, sources: f64): f64 {
+  return fixedStateBytes(<u32>keys, <u32>ring, <u32>maxBlocks, runs) + sourceTableBytes(<u32>sources);
 }
 
 /**
- * Bytes needed beyond the summary arena for these options (host validation uses this); maxStages: the most stages
- * of any loaded sequence rule (at least 2).
+ * Bytes needed beyond the summary arena for these options (host validation uses this); maxBlocks: the most blocks
+ * of ring_capacity entries a key of a loaded rule holds (at least 2); runs: a loaded rule has a stage with runs.
  */
-export function requiredStateBytes(keys: f64, ring: f64, maxSummary: f64, holdMs: f64, maxStages: f64, sources: f64): f64 {
-  const fixed = tableBytes(keys, ring, maxStages, sources);
+export function requiredStateBytes(keys: f64, ring: f64, maxSummary: f64, holdMs: f64, maxBlocks: f64, sources: f64, runs: bool): f64 {
+  const fixed = tableBytes(keys, ring, maxBlocks, runs, sources);
   const arena = Math.max(MIN_ARENA, maxSummary * 16);
   return holdMs > 0 ? (fixed + arena) * HOLD_SHARE / (HOLD_SHARE - 1) : fixed + arena;
 }
@@ -52,7 +57,7 @@ export function requiredStateBytes(keys: f64, ring: f64, maxSummary: f64, holdMs
 export function init(program: usize, programLen: usize): i32 {
   if (ready) return E_TWICE;
   if (!loadTables(program, programLen)) return E_PROGRAM;
-  if (!loadRules()) return E_RULES;
+  if (!loadRules() || !loadDispatch()) return E_RULES;
   if (!loadPrefilter()) return E_PROGRAM;
   const keys = <u32>opt(O_MAX_KEYS);
   const ring = <u32>opt(O_RING_CAPACITY);
@@ -60,15 +65,17 @@ export function init(program: usize, programLen: usize): i32 {
   const maxSummary = opt(O_MAX_SUMMARY_BYTES);
   const hold = opt(O_HOLD_MS);
   const sources = <u32>opt(O_MAX_SOURCES);
-  let maxStages = 2;
-  for (let r = 0; r < ruleCount; r++) maxStages = max(maxStages, ruleStages(r));
-  if (requiredStateBytes(<f64>keys, <f64>ring, maxSummary, hold, <f64>maxStages, <f64>sources) > budget) return E_STATE_BYTES;
+  const maxBlocks = layoutBuffers(ring);
+  const runs = anyRuns();
+  if (requiredStateBytes(<f64>keys, <f64>ring, maxSummary, hold, <f64>maxBlocks, <f64>sources, runs) > budget) return E_STATE_BYTES;
   const skewNs = <i64>(opt(O_SKEW_MS) * 1e6);
-  initState(keys, ring, <u32>maxStages, skewNs);
+  initState(keys, ring, maxBlocks, runs, skewNs);
+  initChain(maxPositions);
+  initAlertChain(maxPositions);
   initSources(sources, opt(O_SOURCE_IDLE_MS), <i64>(opt(O_LATENESS_MS) * 1e6), <i64>(opt(O_MAX_FUTURE_MS) * 1e6));
   const holdBytes = hold > 0 ? Math.floor(budget / HOLD_SHARE) : 0;
   initHold(<usize>holdBytes);
-  initArena(<usize>(budget - holdBytes - tableBytes(<f64>keys, <f64>ring, <f64>maxStages, <f64>sources)), <usize>maxSummary);
+  initArena(<usize>(budget - holdBytes - tableBytes(<f64>keys, <f64>ring, <f64>maxBlocks, runs, <f64>sources)), <usize>maxSummary);
   initEmbedded(<usize>opt(O_MAX_RECORD_BYTES));
   seq.holdMs = hold;
   seq.alertsOn = opt(O_ALERTS) != 0;
@@ -88,6 +95,7 @@ export function refreshCounters(): void {
   const used = keyStateBytes() + <u64>sourceBytes + arenaUsed() + holdBytesUsed;
   setCounter(C_STATE_BYTES, used);
   setCounter(C_KEYS_ACTIVE, <u64>keysActive);
+  setCounter(C_PROGRAM_BYTES, <u64>programBytes);
 }
 
 /**

@@ -7,6 +7,7 @@ import { init as engineInit, processBatch, flushHeld, requiredStateBytes, refres
 import { out } from "./sequence";
 import { Buf } from "./buf";
 import { setTransport } from "./sources";
+import { setDispatch } from "./dispatch";
 import { SLACK } from "./needles";
 
 const input = new Buf(1 << 20);
@@ -32,8 +33,13 @@ export function counters_count(): i32 {
   return COUNTER_COUNT;
 }
 
-export function required_state_bytes(keys: f64, ring: f64, maxSummary: f64, holdMs: f64, maxStages: f64, sources: f64): f64 {
-  return requiredStateBytes(keys, ring, maxSummary, holdMs, maxStages, sources);
+export function required_state_bytes(keys: f64, ring: f64, maxSummary: f64, holdMs: f64, maxBlocks: f64, sources: f64, runs: bool): f64 {
+  return requiredStateBytes(keys, ring, maxSummary, holdMs, maxBlocks, sources, runs);
+}
+
+/** Dispatch on, or every stage evaluated for every record (tests and A/B measurements compare the two). */
+export function set_dispatch(on: bool): void {
+  setDispatch(on);
 }
 
 export function init(program: usize, programLen: usize): i32 {

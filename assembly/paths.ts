@@ -14,11 +14,13 @@
 // on a hit: most keys of ordinary records are rejected after a load or two.
 
 import { decodeString } from "./strings";
+import { programAlloc } from "./alloc";
+import { allocSlots } from "./scan";
 
 // @ts-ignore: decorator
-@inline export const MAX_PATHS: i32 = 256;
+@inline export const MAX_PATHS: i32 = 1024;
 // @ts-ignore: decorator
-@inline const MAX_NODES: u32 = 1024;
+@inline const MAX_NODES: u32 = 8192;
 // @ts-ignore: decorator
 @inline const NODE: usize = 40 + 16 * 4 + 32;
 // @ts-ignore: decorator
@@ -34,7 +36,8 @@ export const ROOT: u32 = 0;
 
 export let pathCount: i32 = 0;
 let nodeCount: u32 = 1;
-const nodes: usize = heap.alloc(<usize>MAX_NODES * NODE);
+let nodeCap: u32 = 0;
+let nodes: usize = 0;
 const keyScratch: usize = heap.alloc(KEY_SCRATCH_CAP + 16);
 const underscoreScratch: usize = heap.alloc(KEY_SCRATCH_CAP + 16);
 
@@ -70,8 +73,11 @@ function child(parent: u32, p: usize, len: usize): u32 {
   return NO_NODE;
 }
 
-/** Empties the trie (before a program is loaded). */
-export function resetPaths(): void {
+/** Allocates the trie for `paths` paths of `segments` segments in all (at most one node each, and the root). */
+export function initPaths(paths: i32, segments: usize): void {
+  nodeCap = <u32>min(segments + 1, <usize>MAX_NODES);
+  nodes = programAlloc(<usize>nodeCap * NODE);
+  allocSlots(paths);
   nodeCount = 1;
   initNode(ROOT, NO_NODE, 0, 0);
   pathCount = 0;
@@ -98,7 +104,7 @@ function initNode(n: u32, parent: u32, p: usize, len: usize): void {
 function addChild(parent: u32, p: usize, len: usize): u32 {
   const found = child(parent, p, len);
   if (found != NO_NODE) return found;
-  if (nodeCount >= MAX_NODES) return NO_NODE;
+  if (nodeCount >= nodeCap) return NO_NODE;
   const c = nodeCount++;
   initNode(c, parent, p, len);
   const pr = node(parent);

@@ -1,12 +1,16 @@
-// The path of one record: size check, scan, shape, each rule's stage predicates (later stage first, as EQL
-// does), event time, keys, lateness, matching, then the record leaves — byte-identical, or with the tag
-// member spliced in — followed by any alert records. Both entries (batch, Fluent Bit) call processRecord.
+// The path of one record: size check, scan, shape, dispatch (the stages it can match), their predicates (rule by
+// rule, later stage first, as EQL does), event time, keys, lateness, matching, then the record leaves —
+// byte-identical, or with the tag member spliced in — followed by any alert records. Both entries (batch,
+// Fluent Bit) call processRecord.
 
 import { bump, C_RECORDS_IN, C_RECORDS_OUT, C_INVALID, C_OVERSIZE, C_NO_KEY, C_NO_TIME, C_LATE, C_TAG_CONFLICT, C_CANDIDATES_STAGE1, C_CANDIDATES_STAGE2, C_PREFILTER_SKIPPED } from "./counters";
 import { mayBeCandidate } from "./prefilter";
 import { scanRecord, recDuplicate, recClose, recEmpty, slotType, T_NONE, T_STRING, T_NUMBER, T_MASK } from "./scan";
-import { selectShape, evalNode, getField, fvType, fvOff, fvLen, fvConst, tagPath, NONE } from "./program";
-import { ruleCount, ruleStages, stageCode, stageTime, sourceField } from "./rules";
+import { selectShape, getField, fvType, fvOff, fvLen, fvConst, tagPath, NONE } from "./program";
+import { evalNode } from "./predicates";
+import { rulePositions, ruleIsSample, ruleStages, stageCode, stageTime, sourceField } from "./rules";
+import { dispatchRecord, dispatchWords, stageWord, ordRule, ordStage } from "./dispatch";
+import { sampleRecord, sampleTime } from "./sample";
 import { parseTime, timeOk } from "./time";
 import { renderSummary } from "./summary";
 import { out, tagBuf, alertBuf, beginRecord, candidateKey, applyPending, storePendingSummary, pendingMark, matchSingle, nowMs } from "./sequence";
@@ -95,6 +99,30 @@ function candidate(r: i32, stage: i32): void {
   storePendingSummary(mark);
 }
 
+/**
+ * A sample rule's filters that the record matched (mask): with their event times, through sample.ts. A sample has
+ * no order, so a candidate is never late; its time still moves its source's.
+ */
+function sample(r: i32, mask: u32): void {
+  let observed = false;
+  const n = ruleStages(r);
+  for (let f = 0; f < n; f++) {
+    if ((mask & (1 << f)) == 0) continue;
+    const t = stageTimeOf(r, f);
+    if (!hasTime) {
+      mask &= ~(1 << f);
+      continue;
+    }
+    sampleTime(f, t);
+    if (!observed) {
+      resolveCandidateSource();
+      observe(t, nowMs);
+      observed = true;
+    }
+  }
+  if (mask != 0) sampleRecord(r, mask);
+}
+
 /** The record leaves unchanged: by reference, copied only when something is written after it (Buf.defer). */
 function passThrough(p: usize, n: usize, nl: bool): void {
   out.defer(p, nl ? n + 1 : n);
@@ -133,22 +161,30 @@ export function processRecord(p: usize, n: usize, nl: bool, prefiltered: bool = 
   readEmbedded(p, n); // an audit Event inside a log line is read as the record (the tag stays outside)
   sourceBeginRecord();
   beginRecord(p, n, arrival);
-  for (let r = 0; r < ruleCount; r++) {
-    if (ruleStages(r) == 1) {
-      if (evalNode(stageCode(r, 0))) {
-        if (conflict) blocked = true;
-        else single(r);
+  dispatchRecord();
+  let sampleRule = -1;
+  let sampleMask: u32 = 0;
+  for (let w = 0; w < dispatchWords; w++) {
+    let x = stageWord(w);
+    while (x != 0) {
+      const o = (w << 6) + <i32>ctz(x);
+      x &= x - 1;
+      const r = ordRule(o);
+      const stage = ordStage(o);
+      if (r != sampleRule && sampleMask != 0) {
+        sample(sampleRule, sampleMask);
+        sampleMask = 0;
       }
-      continue;
-    }
-    // later stages first, as EQL does: an event never completes a sequence it starts
-    for (let stage = ruleStages(r) - 1; stage >= 0; stage--) {
-      if (evalNode(stageCode(r, stage))) {
-        if (conflict) blocked = true;
-        else candidate(r, stage);
-      }
+      if (!evalNode(stageCode(r, stage))) continue;
+      if (conflict) blocked = true;
+      else if (rulePositions(r) == 1) single(r);
+      else if (ruleIsSample(r)) {
+        sampleRule = r;
+        sampleMask |= 1 << stage;
+      } else candidate(r, stage); // later stages first, as EQL does: an event never completes a sequence it starts
     }
   }
+  if (sampleMask != 0) sample(sampleRule, sampleMask);
   if (blocked) bump(C_TAG_CONFLICT);
   const flags = (nl ? HF_NEWLINE : 0) | (empty ? HF_EMPTY : 0);
   const held = applyPending(holdEnabled && !conflict, close, flags);
@@ -171,9 +207,15 @@ export function recordKey(p: usize, n: usize, dst: Buf): void {
   if (n <= maxRecordBytes && (!prefilterOn || mayBeCandidate(p, p + n)) && scanRecord(p, p + n) && !recDuplicate) {
     selectShape();
     readEmbedded(p, n);
+    dispatchRecord();
     let done = false;
-    for (let r = 0; r < ruleCount && !done; r++) {
-      for (let stage = ruleStages(r) - 1; stage >= 0 && !done; stage--) {
+    for (let w = 0; w < dispatchWords && !done; w++) {
+      let x = stageWord(w);
+      while (x != 0 && !done) {
+        const o = (w << 6) + <i32>ctz(x);
+        x &= x - 1;
+        const r = ordRule(o);
+        const stage = ordStage(o);
         if (evalNode(stageCode(r, stage)) && extractKeys(r, stage) > 0) {
           comboText(0, keyLine);
           dst.escaped(keyLine.base, keyLine.len);

@@ -6,7 +6,8 @@
 //   other values: off/len span the value's bytes.
 
 import { nextSpecial, hex4 } from "./strings";
-import { MAX_PATHS, pathCount, walkKey, mayStartWith, hasChildren, leafPath, leafPath2, NO_NODE, ROOT } from "./paths";
+import { programAlloc } from "./alloc";
+import { walkKey, mayStartWith, hasChildren, leafPath, leafPath2, NO_NODE, ROOT } from "./paths";
 
 export const T_NONE: u32 = 0;
 export const T_STRING: u32 = 1;
@@ -24,7 +25,18 @@ export const T_MASK: u32 = 0x0F;
 // @ts-ignore: decorator
 @inline const ERR: usize = 0;
 
-export const slots: usize = heap.alloc(<usize>MAX_PATHS * 12);
+export let slots: usize = 0;
+// the slots the last scan set: only they are cleared before the next (a large program's paths cost nothing per
+// record that does not hold them)
+let dirty: usize = 0;
+let dirtyCount: i32 = 0;
+
+/** Allocates the slot table for n paths (when the program is loaded). */
+export function allocSlots(n: i32): void {
+  slots = programAlloc(<usize>n * 12);
+  dirty = programAlloc(<usize>n * 4);
+  dirtyCount = 0;
+}
 
 /** Results of the last scan. */
 export let recClose: usize = 0; // position of the top-level object's closing brace
@@ -160,6 +172,8 @@ function setSlot(i: i32, v: usize, after: usize): void {
     recDuplicate = true;
     return;
   }
+  store<u32>(dirty + (<usize>dirtyCount << 2), <u32>i);
+  dirtyCount++;
   const c = <u32>load<u8>(v);
   let t: u32;
   let off = v;
@@ -296,7 +310,8 @@ function skipValue(p: usize, end: usize): usize {
 
 /** Scans the record [p, end). Returns false when it is not one valid JSON object. */
 export function scanRecord(p: usize, end: usize): bool {
-  memory.fill(slots, 0, <usize>pathCount * 12);
+  for (let i = 0; i < dirtyCount; i++) store<u32>(slots + <usize>load<u32>(dirty + (<usize>i << 2)) * 12, T_NONE, 8);
+  dirtyCount = 0;
   recDuplicate = false;
   p = skipWs(p, end);
   if (p >= end || load<u8>(p) != 0x7B) return false;

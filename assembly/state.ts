@@ -1,45 +1,35 @@
 // Bounded per-key state. Keys live in a fixed pool of `max_keys` slots found through an open-addressing index;
-// a key of an n-stage rule holds n stage buffers of `ring_capacity` candidate entries, taken from a shared pool
-// of 2 × max_keys buffers — so a long rule costs what its stages need, not every key. The least recently used
-// key is evicted when slots or buffers run out (keys_evicted, unless the watermark had already passed all of its
-// entries: then it is reclaimed silently); a full buffer overwrites a dead entry, else its oldest one
-// (ring_overwrites). A key is identified by two independent 64-bit hashes of (rule, key values): the key bytes
-// themselves are not stored — the record that completes a sequence carries them.
+// a key of a rule holds the rule's stage buffers — one buffer of `ring_capacity` candidate entries per stage, and
+// for a stage with runs=N (N consecutive positions of one condition) one buffer of N − 1 + ring_capacity entries,
+// made of several blocks — taken from a shared pool of 2 × max_keys blocks, so a long rule costs what its stages
+// need, not every key. The least recently used key is evicted when slots or blocks run out (keys_evicted, unless
+// the watermark had already passed all of its entries: then it is reclaimed silently); a full buffer overwrites a
+// dead entry, else its oldest one (ring_overwrites). A key is identified by two independent 64-bit hashes of
+// (rule, key values): the key bytes themselves are not stored — the record that completes a sequence carries them.
 //
-// key slot (keyBytes = KEY_HDR + 4 × the most stages of any loaded rule):
-//   +0 h1 u64 | +8 h2 u64 | +16 lru prev u32 | +20 lru next u32 | +24 rule u32 | +28 stages u32 (0: free) |
-//   +32 newest candidate time i64 | +40 disorder horizon i64 | +48 stage buffer ids u32 × stages
-// entry (ENTRY bytes), in the stage buffers:
-//   +0 time ns i64 | +8 summary pos u64 (the record's hash sits in the summary item) | +16 start i64 (first
-//   event time of the partial sequence that ends here, when LIVE) | +24 arrival seq u32 | +28 hold ref u32 |
-//   +32 arrival seq of the partial's previous event u32 | +36 flags u8 | +37 that event's index u8 | +38 pad
-// flags: FULL (the entry holds a candidate), LIVE (it ends a partial sequence waiting in EQL's group for its
-// stage), USED (it joined a reported sequence; never again).
-// "Dead" entries can take part in no future sequence: empty, used, or older than watermark − maxspan − skew.
+// key slot (keyBytes = KEY_HDR + 4 × the most blocks of any loaded rule):
+//   +0 h1 u64 | +8 h2 u64 | +16 lru prev u32 | +20 lru next u32 | +24 rule u32 | +28 blocks u32 (0: free) |
+//   +32 newest candidate time i64 | +40 disorder horizon i64 | +48 block ids u32 × blocks (stage order)
+// The stage buffers in the blocks, and their entries: buffers.ts.
 
-import { bump, setCounter, C_KEYS_EVICTED, C_KEYS_ACTIVE, C_RING_OVERWRITES } from "./counters";
-import { ruleMaxspan, NO_MAXSPAN } from "./rules";
-import { watermark } from "./sources";
+import { bump, setCounter, C_KEYS_EVICTED, C_KEYS_ACTIVE } from "./counters";
+import { setEntryBytes, entrySize, entryBytes, ruleBlockCount, keyDead } from "./buffers";
 
 // @ts-ignore: decorator
 @inline export const KEY_HDR: usize = 48;
-// @ts-ignore: decorator
-@inline export const ENTRY: usize = 40;
 export const NIL: u32 = 0xFFFFFFFF;
-export const F_FULL: u8 = 1;
-export const F_LIVE: u8 = 2;
-export const F_USED: u8 = 4;
 
 export let maxKeys: u32 = 0;
 export let ringCap: u32 = 0;
 export let keyBytes: usize = 0; // bytes per key slot
-export let blockBytes: usize = 0; // bytes per stage buffer
+export let blockBytes: usize = 0; // bytes per block
 export let skewNs: i64 = 0;
 let pool: usize = 0;
-let blocks: usize = 0;
+/** The pool of blocks (buffers.ts finds entries in it). */
+export let blocks: usize = 0;
 let blockCount: u32 = 0;
-let blockFree: u32 = NIL; // free buffers chained through their first word
-let blockNext: u32 = 0; // buffers never used yet
+let blockFree: u32 = NIL; // free blocks chained through their first word
+let blockNext: u32 = 0; // blocks never used yet
 export let blocksUsed: u32 = 0;
 let index: usize = 0; // u32 per bucket: slot + 1, 0 = empty
 let indexMask: u32 = 0;
@@ -56,23 +46,28 @@ function bucketsFor(keys: u32): u32 {
   return buckets;
 }
 
-/** Stage buffers in the pool: two per key slot, and at least one rule's worth. */
-function buffersFor(keys: u32, maxStages: u32): u32 {
-  return max(keys * 2, maxStages);
+/** Blocks in the pool: two per key slot, and at least one rule's worth. */
+function blocksFor(keys: u32, maxBlocks: u32): u32 {
+  return max(keys * 2, maxBlocks);
 }
 
-/** Bytes the pool, buffers and index need for these options (checked against max_state_bytes). */
-export function fixedStateBytes(keys: u32, ring: u32, maxStages: u32): f64 {
-  return <f64>bucketsFor(keys) * 4 + <f64>keys * (<f64>KEY_HDR + 4 * <f64>maxStages) + <f64>buffersFor(keys, maxStages) * <f64>ring * <f64>ENTRY;
+/**
+ * Bytes the pool, blocks and index need for these options (checked against max_state_bytes). maxBlocks: the most
+ * blocks any loaded rule's key needs; runs: whether a loaded rule has a stage with runs (larger entries).
+ */
+export function fixedStateBytes(keys: u32, ring: u32, maxBlocks: u32, runs: bool): f64 {
+  const entry = <f64>entrySize(runs);
+  return <f64>bucketsFor(keys) * 4 + <f64>keys * (<f64>KEY_HDR + 4 * <f64>maxBlocks) + <f64>blocksFor(keys, maxBlocks) * <f64>ring * entry;
 }
 
-export function initState(keys: u32, ring: u32, maxStages: u32, skew: i64): void {
+export function initState(keys: u32, ring: u32, maxBlocks: u32, runs: bool, skew: i64): void {
   maxKeys = keys;
   ringCap = ring;
   skewNs = skew;
-  keyBytes = KEY_HDR + 4 * <usize>maxStages;
-  blockBytes = <usize>ring * ENTRY;
-  blockCount = buffersFor(keys, maxStages);
+  setEntryBytes(runs);
+  keyBytes = KEY_HDR + 4 * <usize>maxBlocks;
+  blockBytes = <usize>ring * entryBytes;
+  blockCount = blocksFor(keys, maxBlocks);
   const buckets = bucketsFor(keys);
   indexMask = buckets - 1;
   indexBytes = <usize>buckets * 4;
@@ -88,15 +83,11 @@ export function initState(keys: u32, ring: u32, maxStages: u32, skew: i64): void
   return pool + <usize>k * keyBytes;
 }
 
-@inline export function entryPtr(k: u32, stage: i32, i: u32): usize {
-  const b = load<u32>(slotPtr(k) + KEY_HDR + (<usize>stage << 2));
-  return blocks + <usize>b * blockBytes + <usize>i * ENTRY;
-}
-
 @inline export function keyRule(k: u32): i32 {
   return <i32>load<u32>(slotPtr(k), 24);
 }
-@inline export function keyStages(k: u32): i32 {
+/** Blocks the key holds. */
+@inline function keyBlocks(k: u32): i32 {
   return <i32>load<u32>(slotPtr(k), 28);
 }
 @inline export function keyNewest(k: u32): i64 {
@@ -111,99 +102,6 @@ export function keySeen(k: u32, t: i64, horizon: i64): void {
   const s = slotPtr(k);
   if (t > load<i64>(s, 32)) store<i64>(s, t, 32);
   if (horizon > load<i64>(s, 40)) store<i64>(s, horizon, 40);
-}
-
-// ── entries ──────────────────────────────────────────────────────────────────────────────────────────
-@inline export function eTime(e: usize): i64 {
-  return load<i64>(e);
-}
-@inline export function eSeq(e: usize): u32 {
-  return load<u32>(e, 24);
-}
-@inline export function eFlags(e: usize): u32 {
-  return <u32>load<u8>(e, 36);
-}
-@inline export function setFlags(e: usize, f: u32): void {
-  store<u8>(e, <u8>f, 36);
-}
-
-/** Arrival order that survives wrapping of the 32-bit counter. */
-@inline export function seqBefore(a: u32, b: u32): bool {
-  return <i32>(a - b) < 0;
-}
-
-/** (time, arrival) of entry a orders before that of b. */
-@inline export function earlier(a: usize, b: usize): bool {
-  const ta = eTime(a);
-  const tb = eTime(b);
-  return ta < tb || (ta == tb && seqBefore(eSeq(a), eSeq(b)));
-}
-
-@inline function satSub(a: i64, b: i64): i64 {
-  return a < i64.MIN_VALUE + b ? i64.MIN_VALUE : a - b;
-}
-
-/** Entries of rule r older than this can join no sequence with a candidate that is not late. */
-export function deadBefore(r: i32): i64 {
-  const span = ruleMaxspan(r);
-  if (span == NO_MAXSPAN) return i64.MIN_VALUE;
-  return satSub(satSub(watermark(), span), skewNs);
-}
-
-@inline function isDead(e: usize, limit: i64): bool {
-  const f = eFlags(e);
-  return (f & F_FULL) == 0 || (f & F_USED) != 0 || eTime(e) < limit;
-}
-
-/** Every entry of k is dead. */
-export function keyDead(k: u32): bool {
-  const limit = deadBefore(keyRule(k));
-  const n = keyStages(k);
-  for (let s = 0; s < n; s++) {
-    for (let i: u32 = 0; i < ringCap; i++) if (!isDead(entryPtr(k, s, i), limit)) return false;
-  }
-  return true;
-}
-
-/** No entry of k can join another sequence, whatever the watermark (each is empty or used): k can go. */
-export function keySpent(k: u32): bool {
-  const n = keyStages(k);
-  for (let s = 0; s < n; s++) {
-    for (let i: u32 = 0; i < ringCap; i++) if ((eFlags(entryPtr(k, s, i)) & (F_FULL | F_USED)) == F_FULL) return false;
-  }
-  return true;
-}
-
-/**
- * Adds a candidate to stage's buffer of k: into an empty slot, else over a dead entry, else over the oldest
- * (counted). Returns its index.
- */
-export function addEntry(k: u32, stage: i32, t: i64, seq: u32, sumPos: u64, start: i64, hold: u32, flags: u32, prevIdx: u32, prevSeq: u32): u32 {
-  let target: u32 = NIL;
-  let oldest: u32 = NIL;
-  const limit = deadBefore(keyRule(k));
-  for (let i: u32 = 0; i < ringCap; i++) {
-    const e = entryPtr(k, stage, i);
-    if (isDead(e, limit)) {
-      target = i;
-      break;
-    }
-    if (oldest == NIL || earlier(e, entryPtr(k, stage, oldest))) oldest = i;
-  }
-  if (target == NIL) {
-    target = oldest;
-    bump(C_RING_OVERWRITES);
-  }
-  const e = entryPtr(k, stage, target);
-  store<i64>(e, t);
-  store<u64>(e, sumPos, 8);
-  store<i64>(e, start, 16);
-  store<u32>(e, seq, 24);
-  store<u32>(e, hold, 28);
-  store<u32>(e, prevSeq, 32);
-  store<u8>(e, <u8>(flags | F_FULL), 36);
-  store<u8>(e, <u8>prevIdx, 37);
-  return target;
 }
 
 // ── keys ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -267,7 +165,7 @@ export function freeKey(k: u32): void {
   }
   store<u32>(index + <usize>hole * 4, 0);
   lruUnlink(k);
-  const n = keyStages(k);
+  const n = keyBlocks(k);
   for (let i = 0; i < n; i++) {
     const blk = load<u32>(s + KEY_HDR + (<usize>i << 2));
     store<u32>(blocks + <usize>blk * blockBytes, blockFree);
@@ -298,13 +196,14 @@ function takeBlock(): u32 {
   return blockNext++;
 }
 
-/** The slot of key (h1, h2) for rule r of n stages, created when absent (making room from the LRU end). */
-export function getOrCreateKey(h1: u64, h2: u64, r: i32, n: i32): u32 {
+/** The slot of key (h1, h2) for rule r, created when absent (making room from the LRU end). */
+export function getOrCreateKey(h1: u64, h2: u64, r: i32): u32 {
   const found = findKey(h1, h2);
   if (found != NIL) {
     touch(found);
     return found;
   }
+  const n = ruleBlockCount(r);
   while ((freeTop == NIL && nextUnused >= maxKeys) || blockCount - blocksUsed < <u32>n) evictOne();
   let k: u32;
   if (freeTop != NIL) {
@@ -322,7 +221,7 @@ export function getOrCreateKey(h1: u64, h2: u64, r: i32, n: i32): u32 {
     const blk = takeBlock();
     store<u32>(s + KEY_HDR + (<usize>i << 2), blk);
     const base = blocks + <usize>blk * blockBytes;
-    for (let j: u32 = 0; j < ringCap; j++) store<u8>(base + <usize>j * ENTRY, 0, 36);
+    for (let j: u32 = 0; j < ringCap; j++) store<u8>(base + <usize>j * entryBytes, 0, 36);
   }
   let b = <u32>h1 & indexMask;
   while (load<u32>(index + <usize>b * 4) != 0) b = (b + 1) & indexMask;

@@ -3,7 +3,8 @@
 // - Fluent Bit entry, WASM instructions per record by kind: the seed rule's module; the same rule read in the ECS
 //   and raw audit shapes only (what the sensor shapes' guard literals cost the search); a module whose rule
 //   requires one literal (the seed's first stage in those two shapes: one byte class per word instead of two);
-//   the do-nothing module;
+//   the do-nothing module; the bench's rule pack (every example rule and 320 generated ones), with its prefilter
+//   and with validate "all";
 // - Node engine, MB per CPU second: the mixed corpus with validate "candidates" and "all", and its container logs
 //   alone (every record passed in bulk: the floor of the batch path — one search, one copy in, one copy out).
 import { readFileSync } from "node:fs";
@@ -15,6 +16,9 @@ import { compileRules } from "../host/rules/compile.js";
 import { SHAPES } from "../host/rules/shapes.js";
 import { optionValues } from "../host/engine.js";
 import { buildCorpus, corpusClock } from "./corpus.js";
+import { syntheticPack } from "./rule-pack.js";
+import { loadRuleFiles } from "../host/index.js";
+import { fileURLToPath } from "node:url";
 import { doNothingModule, instrumentOps, opsOf } from "./wasm-ops.js";
 
 const { values: args } = parseArgs({ options: { mb: { type: "string" }, json: { type: "boolean" } } });
@@ -32,7 +36,8 @@ function opsByKind(bytes: Uint8Array<ArrayBuffer>, lines: Buffer[], nowMs: numbe
     k.ops += Number(opsOf(f.x as unknown as WebAssembly.Exports) - before);
     k.n++;
   }
-  return Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, Math.round(v.ops / v.n)]));
+  const all = Object.values(sum).reduce((a, v) => ({ ops: a.ops + v.ops, n: a.n + v.n }), { ops: 0, n: 0 });
+  return { all: Math.round(all.ops / all.n), ...Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, Math.round(v.ops / v.n)])) };
 }
 
 function cpuMbPerS(corpus: Buffer, nowMs: number, opts: object): number {
@@ -58,11 +63,15 @@ async function main() {
     new Uint8Array(patchModule(readFileSync(FB_WASM), compileRules(rules, { shapes: SHAPES.slice(0, n) }), optionValues(fluentBitOptions({}))));
   // one literal: the seed rule's first stage alone, as a single-event rule (its search: x, X, \ and | only)
   const oneLiteral: SequenceRule = { ...structuredClone(SEED_RULE), id: "one-literal", message: "{key}", stages: [structuredClone(SEED_RULE.stages[0])] };
+  const pack = [...loadRuleFiles([fileURLToPath(new URL("../../examples/rules", import.meta.url))]).rules, ...syntheticPack(320)];
+  const packModule = (validate: string) => new Uint8Array(patchModule(readFileSync(FB_WASM), compileRules(pack), optionValues(fluentBitOptions({ validate }))));
   const fluentBit = {
     seed_rule: opsByKind(readFileSync(FB_WASM), lines, nowMs),
     seed_rule_ecs_and_audit_shapes: opsByKind(module([SEED_RULE], 2), lines, nowMs),
     one_literal_rule: opsByKind(module([oneLiteral], 2), lines, nowMs),
     do_nothing: opsByKind(doNothingModule(), lines, nowMs),
+    rule_pack: opsByKind(packModule("candidates"), lines, nowMs),
+    rule_pack_validate_all: opsByKind(packModule("all"), lines, nowMs),
   };
   const containerOnly = Buffer.concat(lines.filter((l) => kindOf(l.toString("latin1")) === "container").flatMap((l) => [l, Buffer.of(10)]));
   const node = {

@@ -11,10 +11,13 @@ import { createBaseline } from "./baseline.js";
 import { buildCorpus, corpusClock, type CorpusOptions } from "./corpus.js";
 import { FluentBitFilter, FB_WASM } from "../host/fluent-bit/driver.js";
 import { instrumentOps, opsOf, doNothingModule } from "./wasm-ops.js";
+import { syntheticPack } from "./rule-pack.js";
+import { compileRules } from "../host/rules/compile.js";
+import { PROGRAM_CAPACITY } from "../host/fluent-bit/build.js";
 import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 
-const { values: args } = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "boolean" }, mb: { type: "string" } } });
+const { values: args } = parseArgs({ options: { quick: { type: "boolean" }, json: { type: "boolean" }, mb: { type: "string" }, pack: { type: "string", multiple: true } } });
 const quick = args.quick === true;
 const MB = Number(args.mb ?? (quick ? 16 : 100));
 const REPEAT = quick ? 1 : 3;
@@ -194,6 +197,20 @@ function main() {
   log("engine with every example rule (examples/rules)…");
   const exampleRules = loadRuleFiles([root + "examples/rules"]).rules;
   const withRules = runEngine(corpus, nowMs, { rules: exampleRules });
+  log("engine with a rule pack: every example rule and 320 generated rules shaped like Elastic's…");
+  const packRules = [...exampleRules, ...syntheticPack(320)];
+  const withPack = runEngine(corpus, nowMs, { rules: packRules });
+  // a real pack (--pack PATH…, e.g. Elastic's detection-rules folders): how many files load, and all of them run together
+  let elastic: { files: number; loaded: number; refused: Record<string, number>; programBytes: number; fitsFluentBit: boolean; run: ReturnType<typeof runEngine> } | undefined;
+  if (args.pack?.length) {
+    log(`engine with the rules of ${args.pack.join(", ")}…`);
+    const loaded = loadRuleFiles(args.pack, { collect: true });
+    const refused: Record<string, number> = {};
+    for (const r of loaded.results) if (r.error) refused[`${r.status} ${r.error.kind}`] = (refused[`${r.status} ${r.error.kind}`] ?? 0) + 1;
+    const programBytes = compileRules(loaded.rules).length;
+    elastic = { files: loaded.results.length, loaded: loaded.rules.length, refused, programBytes, fitsFluentBit: programBytes + 16 <= PROGRAM_CAPACITY, run: runEngine(corpus, nowMs, { rules: loaded.rules }) };
+    log(`  ${elastic.loaded} of ${elastic.files} files loaded`);
+  }
   log("js_naive and js_prefilter (and their byte-identity with podprobe)…");
   const naive = runBaseline(corpus, nowMs, false);
   assertIdentical("js_naive", engine.out, naive.out);
@@ -277,6 +294,8 @@ function main() {
   const cases = {
     engine: { ...caseOf(corpus.length, records, engine.s, engine.cpu), startup_seconds: engine.startup },
     engine_example_rules: caseOf(corpus.length, records, withRules.s, withRules.cpu),
+    engine_rule_pack: caseOf(corpus.length, records, withPack.s, withPack.cpu),
+    ...(elastic ? { engine_elastic_pack: caseOf(corpus.length, records, elastic.run.s, elastic.run.cpu) } : {}),
     cli: { ...caseOf(cliBytes, (cliBytes / corpus.length) * records, cliS - startupS, cliCpu - startupCpu), startup_seconds: startupS, with_startup: caseOf(cliBytes, (cliBytes / corpus.length) * records, cliS, cliCpu) },
     engine_validate_all: caseOf(corpus.length, records, engineAll.s, engineAll.cpu),
     fluent_bit_abi: { ...caseOf(fbBytes, lines.length, fbS), ...ops },
@@ -303,6 +322,8 @@ function main() {
     fluent_bit_wasm_ops_down: { want: ">= 8x", got: TODAY_WASM_OPS_PER_RECORD / cases.fluent_bit_abi.wasm_ops_per_record },
     flood_throughput_ratio: { want: ">= 0.8", got: flood.throughput_ratio },
     example_rules_vs_one: { want: ">= 0.5", got: withRules.s > 0 ? engine.s / withRules.s : 0 },
+    rule_pack_vs_one: { want: ">= 0.333", got: withPack.s > 0 ? engine.s / withPack.s : 0 },
+    rule_pack_vs_one_cpu: { want: ">= 0.333", got: withPack.cpu > 0 ? engine.cpu / withPack.cpu : 0 },
     flood_state_within_cap: { want: "true", got: flood.state_bytes <= flood.max_state_bytes ? 1 : 0 },
   };
   const met = (k: keyof typeof targets) => {
@@ -313,6 +334,34 @@ function main() {
   const result = {
     corpus: { mb: corpus.length / 1e6, records, candidates_stage1: engine.stats.candidates_stage1, candidates_stage2: engine.stats.candidates_stage2, matches: engine.stats.matches, seed: 1 },
     example_rules: { rules: exampleRules.map((r) => r.name), matches: withRules.stats.matches },
+    rule_pack: {
+      rules: packRules.length,
+      stages: packRules.reduce((a, r) => a + r.stages.length, 0),
+      matches: withPack.stats.matches,
+      program_bytes: compileRules(packRules).length,
+      table_bytes: withPack.stats.program_bytes,
+      prefilter_reject_share: withPack.stats.prefilter_skipped / withPack.stats.records_in,
+      startup_ms: withPack.startup * 1000,
+      single_rule_startup_ms: engine.startup * 1000,
+    },
+    ...(elastic
+      ? {
+          elastic_pack: {
+            paths: args.pack,
+            files: elastic.files,
+            loaded: elastic.loaded,
+            not_loaded: elastic.refused,
+            program_bytes: elastic.programBytes,
+            fluent_bit_block_bytes: PROGRAM_CAPACITY,
+            fits_fluent_bit: elastic.fitsFluentBit,
+            matches: elastic.run.stats.matches,
+            mb_per_s: corpus.length / 1e6 / elastic.run.s,
+            cpu_mb_per_s: corpus.length / 1e6 / elastic.run.cpu,
+            prefilter_reject_share: elastic.run.stats.prefilter_skipped / elastic.run.stats.records_in,
+            startup_ms: elastic.run.startup * 1000,
+          },
+        }
+      : {}),
     identical_output: { js_naive: true, js_prefilter: true, validate_all: true },
     prefilter_reject_share: engine.stats.prefilter_skipped / engine.stats.records_in,
     escaped_share: engine.stats.prefilter_escaped / engine.stats.records_in,
@@ -349,6 +398,11 @@ function main() {
   out.push(`fluent_bit_abi: ${f(ops.wasm_ops_per_record)} WASM instructions per record (do-nothing module: ${f(ops.do_nothing_wasm_ops_per_record)}; before the prefilter: ${f(TODAY_WASM_OPS_PER_RECORD)}); by kind: ${Object.entries(ops.wasm_ops_by_kind).map(([k, v]) => `${k} ${f(v.ops_per_record)} (${f(v.records)} records)`).join(", ")}`);
   out.push(`routed (process events and audit lines only, as examples/fluent-bit routes them): ${f(ops.routed_share * 100, 1)} % of the records, ${f(ops.routed_wasm_ops_per_record)} instructions per routed record`);
   out.push(`non-ASCII: ${result.non_ascii.corpus}: ${f(result.non_ascii.escaped_share * 100, 1)} % of records decoded for escapes; ${f(result.non_ascii.wasm_ops_per_record)} instructions per record`);
+  out.push(`rule pack: ${result.rule_pack.rules} rules (${result.rule_pack.stages} stages), program ${f(result.rule_pack.program_bytes)} bytes (its tables in the engine ${f(result.rule_pack.table_bytes)}), ${result.rule_pack.matches} matches; prefilter passed ${f(result.rule_pack.prefilter_reject_share * 100, 1)} % of records without inspection; start-up ${f(result.rule_pack.startup_ms)} ms (one rule: ${f(result.rule_pack.single_rule_startup_ms)} ms)`);
+  if (result.elastic_pack) {
+    const e = result.elastic_pack;
+    out.push(`elastic pack: ${e.files} files, ${e.loaded} loaded and run together${Object.keys(e.not_loaded).length ? `, ${Object.entries(e.not_loaded).map(([k, n]) => `${n} ${k}`).join(", ")}` : ""}; program ${f(e.program_bytes)} bytes (Fluent Bit block ${f(e.fluent_bit_block_bytes)}: ${e.fits_fluent_bit ? "fits" : "does not fit"}); ${f(e.mb_per_s)} MB/s (${f(e.cpu_mb_per_s)} per CPU second), ${e.matches} matches; prefilter passed ${f(e.prefilter_reject_share * 100, 1)} % without inspection; start-up ${f(e.startup_ms)} ms`);
+  }
   out.push("");
   out.push(`flood: ${f(flood.distinct_pods)} distinct pods: ${f(flood.mb_per_s)} MB/s vs ${f(flood.baseline_mb_per_s)} MB/s over 400 pods (ratio ${f(flood.throughput_ratio, 2)}); state ${f(flood.state_bytes)} of ${f(flood.max_state_bytes)} bytes; ${f(flood.keys_evicted)} keys evicted`);
   out.push(`memory: peak RSS ${f(result.memory.peak_rss_bytes / 1048576)} MiB, WASM memory ${f(result.memory.wasm_memory_bytes / 1048576)} MiB; empty batch call ${f(result.empty_batch_call_ns)} ns`);

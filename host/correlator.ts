@@ -3,7 +3,7 @@
 // does all per-record work.
 
 import { Engine } from "./engine.js";
-import { compileRules } from "./rules/compile.js";
+import { compileRules, keyLayout } from "./rules/compile.js";
 import { SEED_RULE, type SequenceRule } from "./rules/rule.js";
 import { resolveOptions, OptionError, type CorrelatorOptions, type ResolvedOptions } from "./options.js";
 import type { Stats } from "./counters.js";
@@ -77,8 +77,7 @@ export function createCorrelator(options: CreateOptions = {}, spelling: (camelKe
   } catch (e) {
     throw new OptionError(spelling("rules"), `${ruleSet.length} rule${ruleSet.length === 1 ? "" : "s"}`, (e as Error).message);
   }
-  const maxStages = Math.max(...ruleSet.map((r) => r.stages.length));
-  const engine = new Engine(opts, program, spelling, maxStages);
+  const engine = new Engine(opts, program, spelling, keyLayout(ruleSet, opts.ringCapacity));
   let manualNow: number | undefined;
   const now = () => (clock ? clock() : (manualNow ?? Date.now()));
   const taggerFor = (source: string | undefined) =>

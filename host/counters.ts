@@ -26,6 +26,7 @@ export const COUNTER_NAMES = [
   "args_truncated",
   "prefilter_skipped",
   "prefilter_escaped",
+  "program_bytes",
 ] as const;
 
 export type CounterName = (typeof COUNTER_NAMES)[number];

@@ -13,7 +13,8 @@ interface Exports {
   options_count(): number;
   counters_ptr(): number;
   counters_count(): number;
-  required_state_bytes(keys: number, ring: number, maxSummary: number, holdMs: number, maxStages: number, sources: number): number;
+  required_state_bytes(keys: number, ring: number, maxSummary: number, holdMs: number, maxBlocks: number, sources: number, runs: number): number;
+  set_dispatch(on: number): void;
   init(program: number, len: number): number;
   input_ptr(n: number): number;
   source_ptr(n: number): number;
@@ -87,16 +88,17 @@ export class Engine {
 
   private source: string | undefined = undefined; // the source last given to the engine
 
-  /** maxStages: the most stages of any rule in the program (sizes the key slots). */
-  constructor(opts: ResolvedOptions, program: Uint8Array, spelling: (camelKey: string) => string = (k) => k, maxStages = 2) {
+  /** layout: what a key of the program's rules holds (compile.ts keyLayout; sizes the key slots and entries). */
+  constructor(opts: ResolvedOptions, program: Uint8Array, spelling: (camelKey: string) => string = (k) => k, layout = { maxBlocks: 2, runs: false }) {
     this.x = new WebAssembly.Instance(module(), {}).exports as unknown as Exports;
     const x = this.x;
-    const need = x.required_state_bytes(opts.maxKeys, opts.ringCapacity, opts.maxSummaryBytes, opts.holdMs, Math.max(2, maxStages), opts.maxSources);
+    const maxBlocks = Math.max(2, layout.maxBlocks);
+    const need = x.required_state_bytes(opts.maxKeys, opts.ringCapacity, opts.maxSummaryBytes, opts.holdMs, maxBlocks, opts.maxSources, layout.runs ? 1 : 0);
     if (need > opts.maxStateBytes) {
       throw new OptionError(
         spelling("maxStateBytes"),
         opts.maxStateBytes,
-        `${spelling("maxKeys")}=${opts.maxKeys} with ${spelling("ringCapacity")}=${opts.ringCapacity}${maxStages > 2 ? ` and ${maxStages}-stage rules` : ""}${opts.holdMs > 0 ? ` and ${spelling("holdMs")}` : ""} need at least ${Math.ceil(need)} bytes`,
+        `${spelling("maxKeys")}=${opts.maxKeys} with ${spelling("ringCapacity")}=${opts.ringCapacity}${maxBlocks > 2 ? ` and rules whose keys hold ${maxBlocks} stage buffers` : ""}${opts.holdMs > 0 ? ` and ${spelling("holdMs")}` : ""} need at least ${Math.ceil(need)} bytes`,
       );
     }
     new Float64Array(x.memory.buffer, x.options_ptr(), x.options_count()).set(optionValues(opts));
@@ -149,6 +151,11 @@ export class Engine {
   /** Releases held records whose deadline passed (all of them when `all`). */
   release(nowMs: number, all: boolean): Buffer {
     return all ? this.output(this.x.flush(nowMs)) : this.process(Buffer.alloc(0), nowMs);
+  }
+
+  /** Dispatch on (default), or every stage evaluated for every record (for tests and A/B measurements). */
+  setDispatch(on: boolean): void {
+    this.x.set_dispatch(on ? 1 : 0);
   }
 
   countOversize(n: number): void {

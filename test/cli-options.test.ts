@@ -41,15 +41,15 @@ test.each([
   refused(["--config", config("c.json", json)], message);
 });
 
-test("17 rule files: the limit, named, exit 2", () => {
-  const rules = join(dir, "seventeen");
+test("1025 rule files: the limit, named, exit 2", () => {
+  const rules = join(dir, "too-many");
   const src = fileURLToPath(new URL("../examples/rules/forbidden-direct-interactive-k8s-api-request.toml", import.meta.url));
   spawnSync("mkdir", ["-p", rules]);
-  // 17 distinct rules (files that share a rule_id would load once)
+  // 1025 distinct rules (files that share a rule_id would load once)
   const seed = readFileSync(src, "utf8");
-  for (let i = 0; i < 17; i++) writeFileSync(join(rules, `r${i}.toml`), seed.replace(/rule_id = "[^"]+"/, `rule_id = "00000000-0000-4000-8000-${String(i).padStart(12, "0")}"`));
-  expect(readdirSync(rules)).toHaveLength(17);
-  refused(["--rules", rules], /option --rules: rule program: 1 to 16 rules/);
+  for (let i = 0; i < 1025; i++) writeFileSync(join(rules, `r${i}.toml`), seed.replace(/rule_id = "[^"]+"/, `rule_id = "00000000-0000-4000-8000-${String(i).padStart(12, "0")}"`));
+  expect(readdirSync(rules)).toHaveLength(1025);
+  refused(["--rules", rules], /option --rules: rule program: 1 to 1024 rules/);
 });
 
 test("the library throws OptionError for wrong types, never a TypeError", () => {

@@ -320,3 +320,141 @@ test("the N-stage generator produces long sequences, composite keys, ties and ou
   expect(multi).toBeGreaterThan(100);
   expect(ties).toBeGreaterThan(300);
 });
+
+// ── stages with runs=N: one stage standing for N consecutive positions (EQL's `[…] with runs=N`) ──────────────
+// The reference is the same state machine over positions: an event of a run stage is an event of each of its
+// positions (EQL expands the term into N copies). Time-ordered: exactly EQL's sequences, every position's event.
+
+/** seed → logical stages with their runs (1 to 3 stages, runs up to 6, at least two positions), maxspan or none. */
+function runsCaseOf(seed: number) {
+  const r = rng(seed * 977);
+  const m = 1 + (seed % 3);
+  const runs = Array.from({ length: m }, () => (r() < 0.55 ? 2 + Math.floor(r() * 5) : 1));
+  if (runs.reduce((a, b) => a + b, 0) < 2) runs[0] = 2 + Math.floor(r() * 4);
+  const spanMs = seed % 4 === 3 ? undefined : 1000;
+  return { runs, fields: 1 + (Math.floor(seed / 3) % 2), spanMs };
+}
+
+/** Events over logical stages: runs of several events of one stage, sometimes any stage, sometimes two at once. */
+function genRuns(seed: number, runs: number[], fields: number, ties: boolean, spanMs: number): NEv[] {
+  const r = rng(seed);
+  const pool = ["a", "b", "c"].slice(0, 1 + Math.floor(r() * 2));
+  const pick = () => pool[Math.floor(r() * pool.length)];
+  const n = runs.reduce((a, b) => a + b, 0);
+  const first = runs.map((_, i) => runs.slice(0, i).reduce((a, b) => a + b, 0));
+  const positionsOf = (logical: number[]) => logical.flatMap((l) => Array.from({ length: runs[l] }, (_, j) => first[l] + j));
+  const count = 40 + Math.floor(r() * 120);
+  const step = (spanMs * 1_000_000) / Math.max(1, n);
+  const events: NEv[] = [];
+  let t = 0n;
+  let cur = 0;
+  for (let id = 0; id < count; id++) {
+    const x = r();
+    t += ties && x < 0.1 ? 0n : x < 0.13 ? BigInt(Math.round(spanMs * 1_000_000)) : BigInt(Math.floor(r() * step * 1.3)) + (ties ? 0n : 1n);
+    const y = r();
+    cur = y < 0.45 ? cur : y < 0.8 ? (cur + 1) % runs.length : Math.floor(r() * runs.length);
+    const logical = [cur];
+    if (runs.length > 1 && r() < 0.08) logical.push((cur + 1) % runs.length);
+    const keys = Array.from({ length: fields }, () => {
+      if (r() < 0.1 && pool.length > 1) return [...pool];
+      return [pick()];
+    });
+    events.push({ id, stages: positionsOf(logical), keys, ns: t, logical } as NEv & { logical: number[] });
+  }
+  return events;
+}
+
+function ruleRuns(runs: number[], fields: number, maxspanMs: number | undefined): SequenceRule {
+  const keys = FIELDS.slice(0, fields);
+  return {
+    id: `differential-runs-${runs.join("-")}`,
+    name: `differential runs ${runs.join(",")}`,
+    severity: 21,
+    riskScore: 21,
+    threat: [],
+    maxspanMs,
+    stages: runs.map((n, i) => ({
+      when: { eq: "tags", values: [`s${i}`] },
+      keys,
+      namespace: { field: "ns", from: "value" as const },
+      time: "@timestamp",
+      summary: [{ name: "id" }],
+      ...(n > 1 ? { runs: n } : {}),
+    })),
+    message: "{key}",
+  };
+}
+
+const recordRuns = (e: NEv & { logical?: number[] }) => {
+  const rec = recordN(e) as Record<string, unknown>;
+  rec.tags = (e.logical ?? []).map((l) => `s${l}`);
+  return rec;
+};
+
+describe("runs=N, time-ordered: exactly EQL's sequences over the expanded positions", () => {
+  for (let seed = 1; seed <= 120; seed++) {
+    const { runs, fields, spanMs } = runsCaseOf(seed);
+    const n = runs.reduce((a, b) => a + b, 0);
+    test(`seed ${seed}: runs ${runs.join(",")}, ${fields} field(s), ${spanMs ? "maxspan 1 s" : "no maxspan"}`, () => {
+      const events = genRuns(seed, runs, fields, true, spanMs ?? 1000);
+      const res = run(events.map(recordRuns), { rules: [ruleRuns(runs, fields, spanMs)], latenessMs: 600_000, ringCapacity: 255, maxKeys: 64 });
+      expect(res.stats.ring_overwrites + res.stats.keys_evicted).toBe(0);
+      const want = eqlN(events, n, spanMs === undefined ? undefined : BigInt(spanMs) * 1_000_000n).map(foundKey).sort();
+      const got = reportedN(res).map(foundKey).sort();
+      expect(got).toEqual(want);
+    });
+  }
+});
+
+describe("runs=N, shuffled within lateness: every sequence valid, every EQL key reported", () => {
+  for (let seed = 1; seed <= 120; seed++) {
+    const { runs, fields, spanMs } = runsCaseOf(seed);
+    const n = runs.reduce((a, b) => a + b, 0);
+    test(`seed ${seed}: runs ${runs.join(",")}, ${fields} field(s), ${spanMs ? "maxspan 1 s" : "no maxspan"}`, () => {
+      const events = genRuns(7000 + seed, runs, fields, false, spanMs ?? 1000);
+      const r = rng(seed * 53);
+      const arrival = events.map((e) => ({ e, at: Number(e.ns) / 1e6 + r() * 3000 })).sort((a, b) => a.at - b.at).map((x) => x.e);
+      const res = run(arrival.map(recordRuns), { rules: [ruleRuns(runs, fields, spanMs)], ringCapacity: 255, maxKeys: 64 });
+      expect(res.stats.late).toBe(0);
+      expect(res.stats.ring_overwrites + res.stats.keys_evicted).toBe(0);
+      const byId = new Map(events.map((e) => [e.id, e]));
+      const got = reportedN(res);
+      const joined = new Set<string>();
+      for (const f of got) {
+        expect(f.ids).toHaveLength(n);
+        const evs = f.ids.map((id) => byId.get(id)!);
+        evs.forEach((e, i) => {
+          expect(e.stages).toContain(i);
+          expect(combos(e)).toContain(f.key);
+          if (i > 0) expect(evs[i - 1].ns < e.ns).toBe(true);
+          const use = `${f.key}:${i}:${e.id}`;
+          expect(joined.has(use)).toBe(false);
+          joined.add(use);
+        });
+        if (spanMs !== undefined) expect(evs[n - 1].ns - evs[0].ns <= BigInt(spanMs) * 1_000_000n).toBe(true);
+      }
+      const wantKeys = new Set(eqlN(events, n, spanMs === undefined ? undefined : BigInt(spanMs) * 1_000_000n).map((f) => f.key));
+      const gotKeys = new Set(got.map((f) => f.key));
+      for (const k of wantKeys) expect(gotKeys.has(k)).toBe(true);
+    });
+  }
+});
+
+test("the runs generator produces long runs, reused events and misses (the tests can fail)", () => {
+  let found = 0;
+  let long = 0;
+  let reused = 0;
+  for (let seed = 1; seed <= 120; seed++) {
+    const { runs, fields, spanMs } = runsCaseOf(seed);
+    const n = runs.reduce((a, b) => a + b, 0);
+    const f = eqlN(genRuns(seed, runs, fields, true, spanMs ?? 1000), n, spanMs === undefined ? undefined : BigInt(spanMs) * 1_000_000n);
+    found += f.length;
+    if (Math.max(...runs) >= 4) long += f.length;
+    // EQL lets one event of a run stand at successive positions of successive sequences
+    const seen = new Set<string>();
+    for (const s of f) for (const id of s.ids) seen.has(`${s.key}:${id}`) ? reused++ : seen.add(`${s.key}:${id}`);
+  }
+  expect(found).toBeGreaterThan(200);
+  expect(long).toBeGreaterThan(40);
+  expect(reused).toBeGreaterThan(40);
+});

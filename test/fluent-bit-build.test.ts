@@ -45,7 +45,7 @@ test("builds a module with every example rule and a config; the module runs them
   const out = join(dir, "custom.wasm");
   const r = cli(["--rules", EXAMPLES, "--config", config, "--out", out]);
   expect(r.status, r.stderr).toBe(0);
-  expect(r.stdout).toMatch(/wrote .*custom\.wasm \(\d+ bytes\) with .*Forbidden Direct Interactive Kubernetes API Request/);
+  expect(r.stdout).toMatch(/wrote .*custom\.wasm \(\d+ bytes; rule program \d+ of \d+ bytes\) with 6 rules: .*Forbidden Direct Interactive Kubernetes API Request/);
   const f = new FluentBitFilter(readFileSync(out));
   expect(f.x.podprobe_ready()).toBe(1);
   const bearer = JSON.parse(f.call(line(s1(0, { args: ["curl", "-H", "Authorization: Bearer x", "https://k8s"] })), T0).toString());
@@ -82,4 +82,19 @@ test("a config's hold_ms is refused too (the filter cannot hold a record)", () =
   const r = cli(["--config", config]);
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(/option hold_ms: does not apply to build-fluent-bit/);
+});
+
+test("a rule program beyond the module's block is refused with one line naming both sizes", () => {
+  // 60 rules, each listing 600 distinct process names of 40 bytes: a program of ~1.5 MB
+  const big = join(dir, "big-pack");
+  mkdirSync(big, { recursive: true });
+  for (let i = 0; i < 60; i++) {
+    const names = Array.from({ length: 600 }, (_, j) => `"tool-${String(i).padStart(3, "0")}-${String(j).padStart(4, "0")}-${"x".repeat(24)}"`).join(", ");
+    writeFileSync(join(big, `r${i}.toml`), `[rule]\nrule_id = "big-${i}"\nname = "Big ${i}"\ntype = "eql"\nlanguage = "eql"\nquery = '''process where process.name in (${names})'''\n`);
+  }
+  const r = cli(["--rules", big, "--out", join(dir, "big.wasm")]);
+  expect(r.status).toBe(2);
+  expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  expect(r.stderr).toMatch(/option (--)?rules: the compiled rule program does not fit the module's 1048560 bytes: load fewer rules \(got "\d{7} bytes"\)/);
+  expect(existsSync(join(dir, "big.wasm"))).toBe(false);
 });

@@ -91,9 +91,12 @@ describe("prefilter rejects ⇒ no candidate, for records of every shape", () =>
     expect(rules.length).toBeGreaterThan(8);
     const { tally, bad } = await check(rules, 13, 2000);
     expect(bad.slice(0, 3)).toEqual([]);
-    for (const kind of ["ecs-process", "ecs-any", "tetragon", "falco", "tracee-legacy", "tracee-v1"] as const) {
+    for (const kind of ["ecs-process", "tetragon", "falco", "tracee-legacy", "tracee-v1"] as const) {
       expect(tally.get(kind)!.touched, kind).toBeGreaterThan(50);
     }
+    // (the test rules' values now include the samples' and long runs' fields, which an ECS document of no
+    // particular kind meets less often)
+    expect(tally.get("ecs-any")!.touched).toBeGreaterThan(25);
     expect(tally.get("container-log")!.skipped).toBeGreaterThan(1000);
   }, 120_000);
 });

@@ -373,7 +373,8 @@ function runBuild(args: Parsed): number {
     const { rules, ...options } = args.engine;
     const out = args.host.out ?? "podprobe-fluent-bit.wasm";
     const r = buildFluentBitModule(options as Record<string, unknown>, rules, out, args.spelling);
-    process.stdout.write(`podprobe: wrote ${out} (${r.bytes} bytes) with ${r.rules.join(", ")}\n`);
+    const names = r.rules.length <= 12 ? r.rules.join(", ") : `${r.rules.slice(0, 10).join(", ")} and ${r.rules.length - 10} more`;
+    process.stdout.write(`podprobe: wrote ${out} (${r.bytes} bytes; rule program ${r.programBytes} of ${r.capacity} bytes) with ${r.rules.length} rule${r.rules.length === 1 ? "" : "s"}: ${names}\n`);
     return 0;
   } catch (e) {
     process.stderr.write(`podprobe build-fluent-bit: ${(e as Error).message.split("\n")[0]}\n`);

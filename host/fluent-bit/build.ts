@@ -21,8 +21,11 @@ const MAGIC = Buffer.from([0xd1, 0x50, 0x50, 0x42, 0xfb, 0x72, 0x75, 0x6c, 0x65,
 const LAYOUT = 1;
 const OPTION_SLOTS_MAX = 16;
 const HEADER = MAGIC.length + 16 + OPTION_SLOTS_MAX * 8;
-/** Room for the rule program: the 16-rule limit with large value lists fits (16 example rules take ~16 KB). */
-export const PROGRAM_CAPACITY = 256 * 1024;
+/**
+ * Room for the rule program. Elastic's Linux, container and Kubernetes EQL rules (351 files) compile to ~0.6 MB;
+ * a program beyond the block is refused with a one-line error naming both sizes.
+ */
+export const PROGRAM_CAPACITY = 1024 * 1024;
 const SLACK = 16; // the engine loads path strings a word at a time
 const FILLER = 0xa5; // non-zero, so the optimiser keeps the block as one data segment
 
@@ -86,6 +89,9 @@ export function patchModule(module: Uint8Array, program: Uint8Array, slots: numb
 export interface Built {
   bytes: number;
   rules: string[];
+  /** Bytes of the compiled rule program in the block, and the block's room for one. */
+  programBytes: number;
+  capacity: number;
 }
 
 /** Writes the module with these rules and options to `out`, from the module shipped with podprobe. */
@@ -105,7 +111,7 @@ export function buildFluentBitModule(input: Record<string, unknown> = {}, ruleSe
   } catch (e) {
     throw new Error(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return { bytes: module.length, rules: rules.map((r) => r.name) };
+  return { bytes: module.length, rules: rules.map((r) => r.name), programBytes: program.length, capacity: PROGRAM_CAPACITY - SLACK };
 }
 
 /** A module whose engine did not start (its program refused) would pass every record untouched: refuse it. */
@@ -146,7 +152,7 @@ function compileTemplate(): void {
   const asc = spawnSync(
     process.execPath,
     [root + "node_modules/assemblyscript/bin/asc.js", dir + "entry.ts", "--outFile", tmp, "--textFile", out.replace(/\.wasm$/, ".wat"),
-      "-O3", "--converge", "--noAssert", "--runtime", "minimal", "--use", "abort=", "--initialMemory", "8"],
+      "-O3", "--converge", "--noAssert", "--runtime", "minimal", "--use", "abort=", "--initialMemory", "20"],
     { stdio: "inherit" },
   );
   if (asc.status !== 0) throw new Error("asc failed for the Fluent Bit build");

@@ -1,11 +1,13 @@
 // `podprobe rules check PATH…`: loads rule files and folders as `--rules` would and prints one line per file —
-// file, rule, and "loaded" or why not — then a summary by kind and whether the loaded rules fit one program.
+// file, rule, and "loaded" or why not — then a summary by kind, whether the loaded rules fit one program, and its
+// size against the Fluent Bit module's block.
 // Exit 0 when every EQL rule file loads and the loaded rules compile together; 1 otherwise; 2 on a usage error.
 
 import { parseArgs } from "node:util";
 import { relative } from "node:path";
 import { loadRuleFiles, type FileResult } from "./rules-file.js";
 import { compileRules } from "./compile.js";
+import { PROGRAM_CAPACITY } from "../fluent-bit/build.js";
 
 export const RULES_USAGE = `usage: podprobe rules check [--include-deprecated] PATH…
   Loads Elastic detection-rule files (*.toml, folders recursively) and prints, for each file, the rule and
@@ -58,8 +60,9 @@ export function runRulesCommand(argv: string[], out: (s: string) => void = (s) =
   let together = true;
   if (loaded.rules.length > 0) {
     try {
-      compileRules(loaded.rules);
-      out(`the ${loaded.rules.length} loaded rules compile into one program\n`);
+      const bytes = compileRules(loaded.rules).length;
+      const room = PROGRAM_CAPACITY - 16;
+      out(`the ${loaded.rules.length} loaded rules compile into one program of ${bytes} bytes (${bytes <= room ? "it fits" : "too large for"} the Fluent Bit module's ${room})\n`);
     } catch (e) {
       together = false;
       out(`the ${loaded.rules.length} loaded rules do not run together: ${(e as Error).message}\n`);

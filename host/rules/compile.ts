@@ -5,9 +5,10 @@ import type { Expr, SequenceRule } from "./model.js";
 import { SHAPES, EMBEDDED, aliasesOf, expandDerived, argsTruncated, type Alias, type Derived, type Shape } from "./shapes.js";
 import { compileRegex } from "./regex.js";
 import { cidrBlob } from "./cidr.js";
+import { planDispatch, dispatchWords } from "./dispatch.js";
 import { prefilterWords } from "./prefilter.js";
 
-/** A rule the front end parses but no engine part runs yet (EQL `sample by`): skippable, and said so. */
+/** A rule the front end parses but no engine part runs yet: skippable, and said so. */
 export class NotYetSupported extends Error {
   constructor(detail: string) {
     super(detail);
@@ -16,7 +17,7 @@ export class NotYetSupported extends Error {
 }
 
 const MAGIC = 0x42525050;
-const VERSION = 1;
+const VERSION = 2;
 const NONE = 0xffffffff;
 // predicate ops (assembly/program.ts): bits 0-7 the op, bits 8-15 a relation or function kind, bit 16 a flag
 const OP = { TRUE: 0, AND: 1, OR: 2, NOT: 3, EQ: 4, PREFIX: 5, EXISTS: 6, IS_TRUE: 7, EQ_CI: 8, LIKE: 9, LIKE_CI: 10, CMP: 11 } as const;
@@ -29,7 +30,28 @@ const SUBSTR_HAS_END = 0x10000;
 const NS = { value: 0, serviceaccount: 1 } as const;
 const PART = { LITERAL: 0, KEY: 1, SPAN_MS: 2, FIELD: 3, POD: 4 } as const;
 export const TAG_MEMBER = "podprobe";
-const LIMITS = { paths: 256, fields: 256, strings: 4096, sets: 256, shapes: 8, rules: 16, summary: 16, parts: 64, stages: 8, keys: 8, derived: 64 };
+/**
+ * The engine's caps (assembly/program.ts, paths.ts, rules.ts, derive.ts, dispatch.ts name the same numbers; a test
+ * checks that they agree): a program beyond one is refused here with a message naming it.
+ */
+export const LIMITS = {
+  rules: 1024,
+  stageRows: 8192,
+  stages: 8,
+  positions: 256,
+  runs: 100,
+  keys: 8,
+  summary: 16,
+  summaryRows: 131072,
+  parts: 64,
+  partRows: 65536,
+  strings: 65536,
+  sets: 16384,
+  fields: 1024,
+  paths: 1024,
+  shapes: 8,
+  derived: 64,
+} as const;
 // derived values (assembly/derive.ts): the op, and how split arguments are quoted
 const DERIVE = { basename: 1, after: 2, split: 3, list: 4, select: 5, when: 6, bool: 7, epochNs: 8, member: 9 } as const;
 const QUOTING = { plain: 0, tetragon: 1 } as const;
@@ -55,6 +77,25 @@ export interface CompileOptions {
   shapes?: Shape[];
   /** A record field naming the record's source for per-source watermarks (e.g. Vector's `source_type`). */
   sourceField?: string;
+}
+
+/**
+ * What a key of these rules holds (assembly/state.ts): the most blocks of ring_capacity entries one key needs (a
+ * stage with runs=N keeps N − 1 + ring entries) and whether any stage has runs (its entries are larger).
+ */
+export function keyLayout(rules: SequenceRule[], ring: number): { maxBlocks: number; runs: boolean } {
+  let maxBlocks = 2;
+  let runs = false;
+  for (const r of rules) {
+    let b = 0;
+    for (const st of r.stages) {
+      const n = st.runs ?? 1;
+      if (n > 1) runs = true;
+      b += n <= 1 ? 1 : Math.ceil((n - 1 + ring) / ring);
+    }
+    maxBlocks = Math.max(maxBlocks, b);
+  }
+  return { maxBlocks, runs };
 }
 
 /** The program for these rules. Throws with a message naming what does not fit the engine's limits. */
@@ -152,46 +193,71 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
   };
 
   const ruleWords: number[] = [];
+  const totals = { stages: 0, keys: 0, summaries: 0, parts: 0 };
+  /** Per rule and stage, the predicate the engine evaluates (derived fields expanded): dispatch.ts indexes them. */
+  const compiled: Expr[][] = [];
   for (const rule of rules) {
-    if (rule.sample) throw new NotYetSupported(`rule ${rule.id}: sample by … is not yet supported by the engine`);
     if (rule.stages.length < 1 || rule.stages.length > LIMITS.stages) throw new Error(`rule ${rule.id}: 1 to ${LIMITS.stages} stages (got ${rule.stages.length})`);
+    if (rule.sample && rule.stages.length < 2) throw new Error(`rule ${rule.id}: a sample needs at least two stages`);
     for (const st of rule.stages) {
       if (st.keys.length < 1 || st.keys.length > LIMITS.keys) throw new Error(`rule ${rule.id}: 1 to ${LIMITS.keys} join fields per stage (got ${st.keys.length})`);
+      const runs = st.runs ?? 1;
+      if (!Number.isInteger(runs) || runs < 1 || runs > LIMITS.runs) throw new Error(`rule ${rule.id}: runs must be 1 to ${LIMITS.runs} (got ${runs})`);
+      if (runs > 1 && rule.sample) throw new Error(`rule ${rule.id}: runs repeat a stage of a sequence, not of a sample`);
     }
     if (rule.stages.length > 1) {
       const n = rule.stages[0].keys.length;
       if (rule.stages.some((st) => st.keys.length !== n)) throw new Error(`rule ${rule.id}: every stage joins on the same number of fields`);
     }
+    // positions: a stage with runs=N stands for N consecutive positions of the sequence
+    const first: number[] = [];
+    let positions = 0;
+    for (const st of rule.stages) {
+      first.push(positions);
+      positions += st.runs ?? 1;
+    }
+    if (positions > LIMITS.positions) throw new Error(`rule ${rule.id}: more than ${LIMITS.positions} positions (stages with their runs)`);
     // no maxspan: both words all ones (a sequence then waits as long as state and lateness keep it)
     let lo = 0xffffffff;
     let hi = 0xffffffff;
-    if (rule.maxspanMs !== undefined) {
+    if (rule.maxspanMs !== undefined && !rule.sample) {
       const maxspanNs = BigInt(Math.round(rule.maxspanMs * 1e6));
       if (maxspanNs <= 0n) throw new Error(`rule ${rule.id}: maxspan must be > 0`);
       lo = Number(maxspanNs & 0xffffffffn);
       hi = Number(maxspanNs >> 32n);
     }
     ruleWords.push(str(rule.id), str(rule.name), lo, hi);
-    ruleWords.push(rule.severity, rule.riskScore, str(JSON.stringify(rule.threat)), rule.stages.length);
+    ruleWords.push(rule.severity, rule.riskScore, str(JSON.stringify(rule.threat)), rule.sample ? 1 : 0, rule.stages.length);
     const summaryNames: string[][] = [];
+    const whens: Expr[] = [];
     for (const stage of rule.stages) {
       // the event time is always the first summary field, as "@timestamp"
       const summary = [{ name: "@timestamp", field: stage.time }, ...stage.summary];
       if (summary.length > LIMITS.summary) throw new Error(`rule ${rule.id}: more than ${LIMITS.summary} summary fields`);
       summaryNames.push(summary.map((s) => s.name));
-      ruleWords.push(emit(expandDerived(stage.when, shapes)), field(stage.time), stage.keys.length, ...stage.keys.map(field));
+      const when = expandDerived(stage.when, shapes);
+      whens.push(when);
+      ruleWords.push(emit(when), field(stage.time), stage.runs ?? 1, stage.keys.length, ...stage.keys.map(field));
       ruleWords.push(field(stage.namespace.field), NS[stage.namespace.from]);
       ruleWords.push(summary.length);
       for (const s of summary) ruleWords.push(str(s.name), field(s.field ?? s.name), "redact" in s && s.redact ? 1 : 0);
+      totals.keys += stage.keys.length;
+      totals.summaries += summary.length;
     }
-    const parts = messageParts(rule, summaryNames);
+    compiled.push(whens);
+    totals.stages += rule.stages.length;
+    const parts = messageParts(rule, summaryNames, first);
     if (parts.length > LIMITS.parts) throw new Error(`rule ${rule.id}: message has more than ${LIMITS.parts} parts`);
+    totals.parts += parts.length;
     ruleWords.push(parts.length);
     for (const p of parts) {
       if (p.kind === PART.LITERAL) ruleWords.push(p.kind, str(p.text!), 0);
       else ruleWords.push(p.kind, p.a ?? 0, p.b ?? 0);
     }
   }
+  if (totals.stages > LIMITS.stageRows) throw new Error(`rule program: more than ${LIMITS.stageRows} stages in all`);
+  if (totals.summaries > LIMITS.summaryRows) throw new Error(`rule program: more than ${LIMITS.summaryRows} summary fields in all`);
+  if (totals.parts > LIMITS.partRows) throw new Error(`rule program: more than ${LIMITS.partRows} message parts in all`);
   // record-level settings: the source field, and where an embedded record may be
   const embedShape = shapes.findIndex((s) => s.name === EMBEDDED.shape);
   ruleWords.push(opts.sourceField ? field(opts.sourceField) : NONE);
@@ -200,6 +266,8 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
   ruleWords.push(embedShape > 0 ? embedShape : NONE, embedShape > 0 ? str(EMBEDDED.marker) : NONE);
   const tagPath = path({ path: TAG_MEMBER });
   str(TAG_MEMBER);
+  // the dispatch index (dispatch.ts): its fields and values are interned here, before the tables are written
+  const dispatch = dispatchWords(planDispatch(compiled), field, str, blob);
 
   // every derived value a field reads in some shape (deriving one may add fields: the loop takes them too)
   for (let f = 0; f < fields.items.length; f++) {
@@ -224,36 +292,62 @@ export function compileRules(rules: SequenceRule[], opts: CompileOptions = {}): 
     });
   }
 
-  const words: number[] = [MAGIC, VERSION];
-  const bytes: number[] = [];
-  const flushWords = () => {
-    for (const w of words) bytes.push(w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, (w >>> 24) & 0xff);
-    words.length = 0;
-  };
-  words.push(strings.items.length);
-  flushWords();
+  if (strings.items.length > LIMITS.strings) throw new Error("rule program: too many strings");
+  const out = new ProgramWriter();
+  out.words([MAGIC, VERSION, strings.items.length]);
   for (const s of strings.items) {
     const b = typeof s === "string" ? enc.encode(s) : s;
-    words.push(b.length);
-    flushWords();
-    bytes.push(...b);
-    while (bytes.length % 4) bytes.push(0);
+    out.words([b.length]);
+    out.bytes(b);
   }
-  words.push(sets.items.length);
-  for (const s of sets.items) words.push(s.length, ...s);
-  words.push(paths.items.length);
-  for (const [s, u] of paths.items) words.push(s, u);
-  words.push(shapes.length, ...guards);
-  words.push(...derivedWords);
-  words.push(fields.items.length, ...fieldWords);
-  words.push(code.length, ...code);
-  words.push(str(TAG_MEMBER), tagPath);
-  words.push(rules.length, ...ruleWords);
-  // ── the literal prefilter (host/rules/prefilter.ts), after the rules ──
-  words.push(...prefilterWords(rules, shapes));
-  flushWords();
-  if (strings.items.length > LIMITS.strings) throw new Error("rule program: too many strings");
-  return Uint8Array.from(bytes);
+  out.words([sets.items.length]);
+  for (const s of sets.items) out.words([s.length]).words(s);
+  out.words([paths.items.length]);
+  for (const [s, u] of paths.items) out.words([s, u]);
+  out.words([shapes.length]).words(guards).words(derivedWords);
+  out.words([fields.items.length]).words(fieldWords);
+  out.words([code.length]).words(code);
+  out.words([str(TAG_MEMBER), tagPath]);
+  out.words([rules.length, totals.stages, totals.keys, totals.summaries, totals.parts]).words(ruleWords);
+  out.words(dispatch);
+  // ── the literal prefilter (host/rules/prefilter.ts), after the dispatch index ──
+  out.words(prefilterWords(rules, shapes));
+  return out.done();
+}
+
+/** The program's bytes: u32 words little-endian, byte strings padded to 4 (no spread of large arrays). */
+class ProgramWriter {
+  private buf = new Uint8Array(1 << 16);
+  private view = new DataView(this.buf.buffer);
+  private len = 0;
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+  words(ws: readonly number[]): this {
+    this.room(ws.length * 4);
+    for (const w of ws) {
+      this.view.setUint32(this.len, w >>> 0, true);
+      this.len += 4;
+    }
+    return this;
+  }
+  bytes(b: Uint8Array): this {
+    const padded = (b.length + 3) & ~3;
+    this.room(padded);
+    this.buf.set(b, this.len);
+    this.buf.fill(0, this.len + b.length, this.len + padded);
+    this.len += padded;
+    return this;
+  }
+  done(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
 }
 
 interface Part {
@@ -263,8 +357,8 @@ interface Part {
   b?: number;
 }
 
-/** Splits a message template into literal, key, pod, span and field parts. */
-function messageParts(rule: SequenceRule, summaryNames: string[][]): Part[] {
+/** Splits a message template into literal, key, pod, span and field parts ({i:field}: stage i's first position). */
+function messageParts(rule: SequenceRule, summaryNames: string[][], first: number[]): Part[] {
   const parts: Part[] = [];
   const re = /\{([^}]*)\}/g;
   let last = 0;
@@ -279,7 +373,7 @@ function messageParts(rule: SequenceRule, summaryNames: string[][]): Part[] {
       const stage = Number(ref.slice(0, colon));
       const idx = summaryNames[stage]?.indexOf(ref.slice(colon + 1)) ?? -1;
       if (colon < 0 || idx < 0) throw new Error(`rule ${rule.id}: message refers to unknown field {${ref}}`);
-      parts.push({ kind: PART.FIELD, a: stage, b: idx });
+      parts.push({ kind: PART.FIELD, a: first[stage], b: idx });
     }
     last = m.index + m[0].length;
   }

@@ -53,6 +53,11 @@ export interface Stage {
   /** Logical field holding the event time (RFC 3339 or epoch ms). */
   time: string;
   summary: SummaryField[];
+  /**
+   * EQL `[…] with runs=N`: the stage stands for N consecutive positions of the sequence (1 when absent). The
+   * engine keeps one buffer for them, sized by N, rather than N stages.
+   */
+  runs?: number;
 }
 
 export interface SequenceRule {
@@ -68,11 +73,15 @@ export interface SequenceRule {
   maxspanMs?: number;
   /**
    * One stage: a single-event rule (each matching record alerts on its own). Two to eight: a sequence — EQL's
-   * answer for records in time order, and every key EQL reports when they arrive out of order within lateness.
+   * answer for records in time order, and every key EQL reports when they arrive out of order within lateness —
+   * or a sample.
    */
   stages: Stage[];
   /** Alert message; {key}, {pod}, {span_ms} and {<stage>:<summary name>} are filled in. */
   message: string;
-  /** EQL `sample by …`: unordered stages sharing the keys, no time bound (not run by the engine yet). */
+  /**
+   * EQL `sample by …`: per key, one event for each stage, distinct, in any order and at any distance in time
+   * (maxspan does not apply).
+   */
   sample?: boolean;
 }

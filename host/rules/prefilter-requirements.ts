@@ -25,28 +25,57 @@ export interface Needle {
   bytes: Uint8Array;
   quoted: boolean;
   ci: boolean;
+  /** Its identity (needleKey), its text and that text lowercased: computed once (a pack asks millions of times). */
+  key: string;
+  text: string;
+  folded: string;
 }
 export type Clause = Needle[];
 
 const MAX_CLAUSES = 8; // clauses an `or` keeps (the smallest)
 const MAX_QUOTED = 63; // longer quoted needles are searched as plain fragments
+const MAX_FRAGMENT = 64; // a longer fragment is searched by its first 64 bytes (a record holding it holds those)
+const MAX_CLAUSE = 64; // a clause of more needles than the engine's table holds is never chosen: not derived
 const MIN_MEMBER = 4; // shorter member names make no useful fragment
 const BACKSLASH = 0x5c;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-export const needleKey = (n: Needle) => `${n.quoted ? "q" : "f"}${n.ci ? "i" : "s"}:${Buffer.from(n.bytes).toString("latin1")}`;
+export const needleKey = (n: Needle) => n.key;
+function needle(bytes: Uint8Array, quoted: boolean, ci: boolean): Needle {
+  const text = dec.decode(bytes);
+  return { bytes, quoted, ci, key: `${quoted ? "q" : "f"}${ci ? "i" : "s"}:${Buffer.from(bytes).toString("latin1")}`, text, folded: fold(text) };
+}
 const fold = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 /** A byte a needle may not hold: JSON can only spell it escaped. */
 const unspellable = (b: number) => b === 0x22 || b === BACKSLASH || b < 0x20;
 const NUMBER_LIKE = /^\s*[-+]?(\d|\.\d|infinity|nan)/i;
 
+/** Needles made so far, by spelling (every shape asks for the same values again). */
+const made = new Map<string, Needle | undefined>();
+
 export function needleOf(text: string, quoted: boolean, ci: boolean): Needle | undefined {
+  const k = `${quoted ? "q" : "f"}${ci ? "i" : "s"}${text}`;
+  if (made.has(k)) return made.get(k);
+  const n = makeNeedle(text, quoted, ci);
+  if (made.size > 1 << 16) made.clear();
+  made.set(k, n);
+  return n;
+}
+
+function makeNeedle(text: string, quoted: boolean, ci: boolean): Needle | undefined {
   if (text === "") return undefined;
   if (quoted && (NUMBER_LIKE.test(text) || ["true", "false", "null"].includes(text.toLowerCase()))) return undefined;
-  const bytes = enc.encode(ci ? fold(text) : text);
+  let bytes = enc.encode(ci ? fold(text) : text);
   if (bytes.some(unspellable)) return undefined;
-  return { bytes, quoted: quoted && bytes.length <= MAX_QUOTED, ci };
+  if (quoted && bytes.length <= MAX_QUOTED) return needle(bytes, quoted, ci);
+  if (bytes.length > MAX_FRAGMENT) {
+    // cut at a character boundary (implies() compares decoded text)
+    let end = MAX_FRAGMENT;
+    while ((bytes[end] & 0xc0) === 0x80) end--;
+    bytes = bytes.slice(0, end);
+  }
+  return needle(bytes, false, ci);
 }
 
 /** Literal runs of a like pattern (`*` and `?` are wildcards), longest first. */
@@ -55,13 +84,32 @@ function fragments(pattern: string): string[] {
 }
 
 // ── needles that imply one another ─────────────────────────────────────────────────────────────────────
-const textOf = (n: Needle) => dec.decode(n.bytes);
+const textOf = (n: Needle) => n.text;
+const foldedOf = (n: Needle) => n.folded;
 /** Where `a` is in a record, so is `b` (a quoted token holds its text; a fragment holds every part of it). */
 export function implies(a: Needle, b: Needle): boolean {
   const ta = textOf(a);
   const tb = textOf(b);
-  if (b.quoted) return a.quoted && (b.ci ? fold(ta) === tb : !a.ci && ta === tb);
-  return b.ci ? fold(ta).includes(tb) : !a.ci && ta.includes(tb);
+  if (b.quoted) return a.quoted && (b.ci ? foldedOf(a) === tb : !a.ci && ta === tb);
+  return b.ci ? foldedOf(a).includes(tb) : !a.ci && ta.includes(tb);
+}
+
+/**
+ * The needles of c that a needle may imply, indexed: only a quoted needle of the same text (in some case) or a
+ * fragment can be implied, so a look-up compares with those alone (packs list hundreds of quoted values).
+ */
+function impliable(c: Clause): (n: Needle) => number[] {
+  const quoted = new Map<string, number[]>();
+  const frags: number[] = [];
+  c.forEach((m, j) => {
+    if (!m.quoted) frags.push(j);
+    else {
+      const same = quoted.get(foldedOf(m));
+      if (same) same.push(j);
+      else quoted.set(foldedOf(m), [j]);
+    }
+  });
+  return (n) => (n.quoted ? [...(quoted.get(foldedOf(n)) ?? []), ...frags] : frags);
 }
 
 /** One of each, none implied by another of the clause (a ∨ b is b when a implies b), in a stable order. */
@@ -69,7 +117,8 @@ export function simplify(c: Clause): Clause {
   const m = new Map<string, Needle>();
   for (const n of c) m.set(needleKey(n), n);
   const ns = [...m.values()];
-  const kept = ns.filter((a, i) => !ns.some((b, j) => j !== i && implies(a, b) && (!implies(b, a) || j < i)));
+  const near = impliable(ns);
+  const kept = ns.filter((a, i) => !near(a).some((j) => j !== i && implies(a, ns[j]) && (!implies(ns[j], a) || j < i)));
   return kept.sort((a, b) => (needleKey(a) < needleKey(b) ? -1 : 1));
 }
 export const clauseKey = (c: Clause) => c.map(needleKey).join("\u0001");
@@ -89,7 +138,8 @@ function unions(cnfs: Clause[][], bySize: (a: Clause, b: Clause) => number): Cla
   let out: Clause[] = [[]];
   for (const k of cnfs) {
     const options = [...k].sort(bySize).slice(0, MAX_CLAUSES);
-    out = out.flatMap((u) => options.map((c) => simplify([...u, ...c]))).sort(bySize).slice(0, MAX_CLAUSES);
+    out = out.flatMap((u) => options.map((c) => simplify([...u, ...c]))).filter((c) => c.length <= MAX_CLAUSE).sort(bySize).slice(0, MAX_CLAUSES);
+    if (out.length === 0) return [];
   }
   return out;
 }
@@ -200,7 +250,7 @@ function aliasSpelling(shape: Shape, a: Alias, depth: number): Spelled {
 function valueReq(e: Expr, op: string, spelled: Spelled): Req {
   if (spelled === "none") return NONE;
   const x = e as { values?: string[]; patterns?: string[]; insensitive?: boolean };
-  const all = (ns: (Needle | undefined)[]): Req => (ns.length > 0 && ns.every((n) => n) ? { clauses: [simplify(ns as Needle[])] } : NONE);
+  const all = (ns: (Needle | undefined)[]): Req => (ns.length > 0 && ns.length <= MAX_CLAUSE && ns.every((n) => n) ? { clauses: [simplify(ns as Needle[])] } : NONE);
   const quoted = spelled === "token";
   if (op === "eq" || op === "eqCi") return all(x.values!.map((v) => needleOf(v, quoted, op === "eqCi")));
   if (op === "like") return all(x.patterns!.map((p) => fragments(p).map((f) => needleOf(f, false, x.insensitive === true)).find((n) => n)));
@@ -217,7 +267,21 @@ function memberNames(a: { path: string; underscoreFrom?: number }): Req {
   return { clauses };
 }
 
+/** Leaves already derived, per shape and leaf text (a pack repeats `event.type == "start"` in every rule). */
+const leaves = new WeakMap<Shape, { bySize: unknown; known: Map<string, Req> }>();
+
 function leafReq(e: Expr, shape: Shape, bySize: (a: Clause, b: Clause) => number): Req {
+  let cache = leaves.get(shape);
+  if (!cache || cache.bySize !== bySize) leaves.set(shape, (cache = { bySize, known: new Map() }));
+  const known = cache.known;
+  // (a 64-bit integer as an object: no string spells it)
+  const k = JSON.stringify(e, (_, v) => (typeof v === "bigint" ? { bigint: v.toString() } : v));
+  let r = known.get(k);
+  if (!r) known.set(k, (r = deriveLeaf(e, shape, bySize)));
+  return r;
+}
+
+function deriveLeaf(e: Expr, shape: Shape, bySize: (a: Clause, b: Clause) => number): Req {
   const leaf = leafOf(e);
   if (!leaf) return NONE;
   const outcomes: Req[] = [];
@@ -257,20 +321,29 @@ export interface ClauseOrder {
 }
 
 /** Some clause of the CNF is implied by clause c (each of its needles implies one of c's). */
-const coveredBy = (cnf: Clause[], c: Clause) => cnf.some((d) => d.every((n) => c.some((m) => implies(n, m))));
+function coveredBy(cnf: Clause[], c: Clause): boolean {
+  const near = impliable(c);
+  return cnf.some((d) => d.every((n) => near(n).some((j) => implies(n, c[j]))));
+}
 
 /**
  * Per shape, what a candidate of a stage whose predicate is `when` requires when read in that shape (its guard
  * included): clauses, [] when nothing, "never" when no record read in that shape can be one.
  */
 export function shapeRequirements(when: Expr, shapes: Shape[], order: ClauseOrder): (Clause[] | "never")[] {
+  // (a rule is compiled alone when its file is loaded, then with the pack: derived once per predicate)
+  const known = derived.get(when);
+  if (known && known.shapes === shapes && known.bySize === order.bySize) return known.reqs;
   const expanded = expandDerived(when, shapes);
-  return shapes.map((shape, i) => {
+  const reqs = shapes.map((shape, i) => {
     const guard = i === 0 || !shape.guard ? TRUE : exprReq(shape.guard, shapes[0], order.bySize);
     const r = and([guard, exprReq(expanded, shape, order.bySize)]);
     return r.exact === false ? "never" : r.clauses;
   });
+  derived.set(when, { shapes, bySize: order.bySize, reqs });
+  return reqs;
 }
+const derived = new WeakMap<Expr, { shapes: Shape[]; bySize: ClauseOrder["bySize"]; reqs: (Clause[] | "never")[] }>();
 
 /** A clause of a stage over every shape; padded: how many shapes it holds only through their best clause. */
 export interface StageClause {

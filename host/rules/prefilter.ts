@@ -11,6 +11,14 @@
 // `\/` when a needle holds a `/`) anywhere in it may spell one, so the engine then decodes the record and looks
 // again. A stage with no requirement turns the prefilter off (every record takes the full path).
 //
+// Each stage's first clause (its primary) is searched in every record, so the primaries must be few and cheap to
+// search. With a few rules each stage takes its most selective clause; when those need more than the table's 64
+// needles, or cost more to search than a record costs to validate (a pack of hundreds of rules names hundreds of
+// process names and paths), prefilter-fit.ts chooses one clause per stage so that together they are cheap
+// (clauses many stages share: the event's action, its type, a sensor's marker) and merges stages beyond the
+// table's 64 rows. A search that still costs more than MAX_SEARCH_COST turns the prefilter off: that is sound
+// too, only slower than a prefilter that pays for itself.
+//
 // The engine looks for needles in two steps. Group 0 — one clause per stage, the cheapest to search — is
 // searched in every record, through one anchor byte per needle. Only a record holding one of them is searched
 // for every needle of every clause (group 1): quoted needles as the text between two quotes (a cost per quote,
@@ -31,13 +39,17 @@
 import type { Expr, SequenceRule } from "./model.js";
 import { aliasesOf, type Shape } from "./shapes.js";
 import { stageRequirement, implies, needleKey as key, type Clause, type ClauseOrder, type Needle, type StageClause } from "./prefilter-requirements.js";
+import { fitPrimaries, mergeRows } from "./prefilter-fit.js";
 
 export type { Clause, Needle } from "./prefilter-requirements.js";
 
 const MAGIC = 0x4c465050; // 'PPFL'
-const MAX_NEEDLES = 64;
+// the engine's caps (assembly/needles.ts, assembly/prefilter.ts); a test checks they agree
+export const MAX_NEEDLES = 64;
+export const MAX_STAGES = 64;
 const MAX_CLAUSES = 8;
 const MAX_CLASSES = 4;
+export const BYTES_CAP = 8192;
 const BACKSLASH = 0x5c;
 const QUOTE = 0x22;
 const QUOTED = 1;
@@ -65,6 +77,12 @@ const FREQ: number[] = (() => {
 // cost model (interpreted instructions per byte of record): a class test per word, a look-up per flagged byte
 const CLASS_COST = 0.9;
 const HIT_COST = 50;
+// A search whose expected cost per byte is above this costs about what validating and scanning every record does
+// (measured on the bench corpus: Fluent Bit instructions per container log, Node MB per CPU second), so the
+// prefilter is left off. A needle most records hold (a key name, a short fragment) adds this much: records that
+// hold it are searched a second time or take the full path.
+const MAX_SEARCH_COST = 16;
+const WEAK_COST = 10;
 const isLetter = (b: number) => (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a;
 
 /** The rarest anchor a needle offers: its bytes (both cases of a letter when case-insensitive). */
@@ -72,7 +90,12 @@ function anchorChoices(n: Needle): { at: number; bytes: number[] }[] {
   return [...n.bytes].map((b, at) => ({ at, bytes: n.ci && isLetter(b) ? [b | 0x20, b & ~0x20] : [b] }));
 }
 const bytesFreq = (bs: number[]) => bs.reduce((a, b) => a + FREQ[b], 0);
-const needleCost = (n: Needle) => Math.min(...anchorChoices(n).map((c) => bytesFreq(c.bytes)));
+const costs = new WeakMap<Needle, number>();
+function needleCost(n: Needle): number {
+  let c = costs.get(n);
+  if (c === undefined) costs.set(n, (c = Math.min(...anchorChoices(n).map((x) => bytesFreq(x.bytes)))));
+  return c;
+}
 const clauseCost = (c: Clause) => c.reduce((a, n) => a + needleCost(n), 0);
 const bySize = (a: Clause, b: Clause) => a.length - b.length || clauseCost(a) - clauseCost(b);
 
@@ -81,7 +104,13 @@ interface ByteClass {
   mask: number;
   pattern: number;
 }
-const members = (c: ByteClass) => Array.from({ length: 256 }, (_, b) => b).filter((b) => (b | c.mask) === c.pattern);
+const memberLists = new Map<number, number[]>();
+function members(c: ByteClass): number[] {
+  const k = (c.mask << 8) | c.pattern;
+  let m = memberLists.get(k);
+  if (!m) memberLists.set(k, (m = Array.from({ length: 256 }, (_, b) => b).filter((b) => (b | c.mask) === c.pattern)));
+  return m;
+}
 const classFreq = (c: ByteClass) => bytesFreq(members(c));
 function widen(c: ByteClass, bytes: number[]): ByteClass {
   let mask = c.mask;
@@ -94,6 +123,8 @@ interface Group {
   needles: number[]; // indices into the needle table, ascending
   classes: ByteClass[];
   anchors: Map<number, number>; // needle index → anchor offset
+  /** Expected cost of searching a record for these needles, per byte (the cost model above). */
+  cost: number;
 }
 
 /**
@@ -135,7 +166,39 @@ function group(needles: Needle[], which: number[], also: number[]): Group {
     load.set(ch.bytes[0], (load.get(ch.bytes[0]) ?? 0) + 1);
     anchors.set(j, ch.at);
   }
-  return { needles: [...which].sort((a, b) => a - b), classes, anchors };
+  // flagged bytes: each compares the needles anchored at it
+  const flagged = [...covered].reduce((a, b) => a + FREQ[b] * (1 + [...which].filter((j) => anchorByte(needles[j], anchors.get(j)!).includes(b)).length), 0);
+  return { needles: [...which].sort((a, b) => a - b), classes, anchors, cost: CLASS_COST * classes.length + HIT_COST * flagged };
+}
+
+const anchorByte = (n: Needle, at: number) => anchorChoices(n)[at].bytes;
+
+/** The expected cost per byte of searching records for these needles (their own group). */
+const searchCost = (ns: Needle[]) => (ns.length === 0 ? 0 : group(ns, ns.map((_, i) => i), []).cost);
+
+const rarestAnchors = new WeakMap<Needle, number[]>();
+function rarestAnchor(n: Needle): number[] {
+  let a = rarestAnchors.get(n);
+  if (!a) rarestAnchors.set(n, (a = anchorChoices(n).reduce((x, c) => (bytesFreq(c.bytes) < bytesFreq(x.bytes) ? c : x)).bytes));
+  return a;
+}
+
+/**
+ * What adding needles to those searched already adds to the expected cost per byte (the cost model above: a
+ * class test for an anchor byte not flagged yet, a look-up per flagged byte and per needle anchored at it).
+ */
+function marginalCost(adds: Needle[], have: Needle[]): number {
+  const load = new Map<number, number>();
+  for (const n of have) for (const b of rarestAnchor(n)) load.set(b, (load.get(b) ?? 0) + 1);
+  let cost = 0;
+  for (const n of adds) {
+    for (const b of rarestAnchor(n)) {
+      const k = load.get(b) ?? 0;
+      cost += (k === 0 ? CLASS_COST + HIT_COST * FREQ[b] : 0) + HIT_COST * FREQ[b];
+      load.set(b, k + 1);
+    }
+  }
+  return cost;
 }
 
 // ── key-like needles: a token that is also a key of the records the rules read matches every such record ──
@@ -173,7 +236,10 @@ const rareBytes = (c: Clause) => c.reduce((x, n) => x + (n.quoted ? 16 : Math.mi
 const shortBytes = (c: Clause) => c.reduce((x, n) => x + shortness(n), 0);
 
 export interface Prefilter {
-  /** Per stage of every rule, its clauses (primary first); undefined when the prefilter is off. */
+  /**
+   * Per stage of every rule, its clauses (primary first) — or, with more than MAX_STAGES stages, per row that
+   * several stages share; undefined when the prefilter is off.
+   */
   stages?: Clause[][];
   needles: Needle[];
   groups: Group[];
@@ -187,9 +253,14 @@ export function derivePrefilter(rules: SequenceRule[], shapes: Shape[]): Prefilt
   const ecsKeys = [...keyTokens(rules, shapes.slice(0, 1))];
   // a quoted needle that is also a key name of the fields the rules read, or a fragment of a key name of ECS
   // documents: every record of that kind holds it (a guard's member names are what tells its shape apart)
+  const weakness = new Map<string, boolean>();
   const weak = (n: Needle) => {
-    const t = Buffer.from(n.bytes).toString("latin1").toLowerCase();
-    return n.quoted ? keyish.has(t) : ecsKeys.some((k) => k.includes(t));
+    let w = weakness.get(key(n));
+    if (w === undefined) {
+      const t = Buffer.from(n.bytes).toString("latin1").toLowerCase();
+      weakness.set(key(n), (w = n.quoted ? keyish.has(t) : ecsKeys.some((k) => k.includes(t))));
+    }
+    return w;
   };
   const isKeyish = (c: Clause) => c.some(weak);
   const order: ClauseOrder = {
@@ -207,7 +278,7 @@ export function derivePrefilter(rules: SequenceRule[], shapes: Shape[]): Prefilt
   // needles (shared across stages first), then the fewest needles, then longer fragments, then the rarest
   // anchors, then the latest in the stage (rules put their broad filters first)
   const chosen = new Map<string, Needle>();
-  const stages: Clause[][] = cnfs.map((cnf) => {
+  let stages: Clause[][] = cnfs.map((cnf) => {
     const rank = (c: Clause, i: number) => [isKeyish(c) ? 1 : 0, shortBytes(c), c.filter((n) => !chosen.has(key(n))).length, c.length, -rareBytes(c), clauseCost(c), -i];
     const ranks = cnf.map(rank);
     const before = (a: number[], b: number[]) => {
@@ -218,7 +289,21 @@ export function derivePrefilter(rules: SequenceRule[], shapes: Shape[]): Prefilt
     for (const n of cnf[bi]) chosen.set(key(n), n);
     return [cnf[bi]];
   });
-  if (chosen.size > MAX_NEEDLES) return off;
+  const own = chosen.size > MAX_NEEDLES ? Infinity : searchCost([...chosen.values()]);
+  if (chosen.size > MAX_NEEDLES || own > MAX_SEARCH_COST) {
+    // many rules: one clause per stage chosen so that together they are cheap to search (prefilter-fit.ts)
+    const weigh = (adds: Needle[], have: Needle[]) => marginalCost(adds, have) + adds.filter((n) => weak(n) || shortness(n) > 0).length * WEAK_COST;
+    const quality = (c: Clause) => [isKeyish(c) ? 1 : 0, shortBytes(c), c.length, -rareBytes(c), clauseCost(c)];
+    const fit = fitPrimaries(cnfs, MAX_NEEDLES, weigh, quality);
+    const needed = fit && [...new Map(fit.flat().map((n) => [key(n), n])).values()];
+    if (needed && searchCost(needed) < own) {
+      chosen.clear();
+      for (const n of needed) chosen.set(key(n), n);
+      stages = fit.map((c) => [c]);
+    }
+  }
+  // a search that costs about what it saves is not worth it (and 64 needles at most fit the table)
+  if (chosen.size > MAX_NEEDLES || searchCost([...chosen.values()]) > MAX_SEARCH_COST) return off;
   const primaryFragments = new Set([...chosen.values()].filter((n) => !n.quoted).map(key));
   // further clauses, checked only in records that hold a primary needle, while the table has room: first those
   // that most shapes imply on their own (a clause padded with other shapes' guards tells less), then the
@@ -239,7 +324,10 @@ export function derivePrefilter(rules: SequenceRule[], shapes: Shape[]): Prefilt
     }
   });
   const needles = [...chosen.values()];
+  if (needles.reduce((a, n) => a + ((n.bytes.length + 7) & ~7), 0) > BYTES_CAP) return off;
   const index = new Map(needles.map((n, i) => [key(n), i]));
+  // more stages than the engine's rows: stages that share a primary share a row, and so on (prefilter-fit.ts)
+  stages = mergeRows(stages, MAX_STAGES, index);
   const primaries = [...new Set(stages.map((st) => st[0].map((n) => index.get(key(n))!)).flat())];
   const anchored = needles.map((n, i) => (n.quoted ? -1 : i)).filter((i) => i >= 0);
   const groups = [group(needles, primaries, []), group(needles, anchored, [QUOTE])];

@@ -212,9 +212,12 @@ function stageOf(q: EventQuery, keys: string[]): { stage: Stage; profile: Profil
   return { stage: { when: one([...category, ...toExpr(q.where)]), keys, namespace: p.namespace, time: "@timestamp", summary: p.summary }, profile };
 }
 
-/** A sequence or sample's terms as stages: `[…] with runs=N` is N consecutive copies of the term. */
+/** A sequence or sample's terms as stages: `[…] with runs=N` is one stage standing for N consecutive positions. */
 function stagesOf(by: string[], terms: Term[]) {
-  return terms.flatMap((t) => Array.from({ length: t.runs }, () => stageOf(t.query, [...by, ...t.by])));
+  return terms.map((t) => {
+    const s = stageOf(t.query, [...by, ...t.by]);
+    return t.runs > 1 ? { ...s, stage: { ...s.stage, runs: t.runs } } : s;
+  });
 }
 
 /** One rule file's contents (parsed TOML) → the rule the engine runs. Throws RuleFileError. */
