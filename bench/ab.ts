@@ -6,21 +6,15 @@
 //   the do-nothing module;
 // - Node engine, MB per CPU second: the mixed corpus with validate "candidates" and "all", and its container logs
 //   alone (every record passed in bulk: the floor of the batch path — one search, one copy in, one copy out).
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createCorrelator, SEED_RULE, type SequenceRule } from "../host/index.js";
-import { FB_WASM, FluentBitFilter } from "../host/fluent-bit/driver.js";
-import { fluentBitOptions, patchModule } from "../host/fluent-bit/build.js";
-import { compileRules } from "../host/rules/compile.js";
-import { SHAPES } from "../host/rules/shapes.js";
-import { optionValues } from "../host/engine.js";
+import { createCorrelator } from "../host/index.js";
+import { FluentBitFilter } from "../host/fluent-bit/driver.js";
 import { buildCorpus, corpusClock } from "./corpus.js";
 import { doNothingModule, instrumentOps, opsOf } from "./wasm-ops.js";
+import { kindOf, namedVariant } from "./wasm-profile.js";
 
 const { values: args } = parseArgs({ options: { mb: { type: "string" }, json: { type: "boolean" } } });
 const MB = Number(args.mb ?? 32);
-
-const kindOf = (l: string) => (l.includes('"kind":"Event"') || l.includes("kubernetes.audit_logs") ? "audit" : l.includes('"process":{') ? "process" : "container");
 
 function opsByKind(bytes: Uint8Array<ArrayBuffer>, lines: Buffer[], nowMs: number): Record<string, number> {
   const f = new FluentBitFilter(instrumentOps(bytes));
@@ -53,15 +47,12 @@ async function main() {
   const nowMs = corpusClock(corpus);
   const lines: Buffer[] = [];
   for (let s = 0, e = corpus.indexOf(10); e >= 0; s = e + 1, e = corpus.indexOf(10, s)) lines.push(corpus.subarray(s, e));
-  // the module with these rules, read in the first n shapes (ECS and the raw audit Event: 2)
-  const module = (rules: SequenceRule[], n: number) =>
-    new Uint8Array(patchModule(readFileSync(FB_WASM), compileRules(rules, { shapes: SHAPES.slice(0, n) }), optionValues(fluentBitOptions({}))));
-  // one literal: the seed rule's first stage alone, as a single-event rule (its search: x, X, \ and | only)
-  const oneLiteral: SequenceRule = { ...structuredClone(SEED_RULE), id: "one-literal", message: "{key}", stages: [structuredClone(SEED_RULE.stages[0])] };
+  // the seed rule's module; the same rule read in the ECS and raw audit shapes only; the seed's first stage alone
+  // in those shapes, as a single-event rule (its search: x, X, \ and | only) — bench/wasm-profile.ts
   const fluentBit = {
-    seed_rule: opsByKind(readFileSync(FB_WASM), lines, nowMs),
-    seed_rule_ecs_and_audit_shapes: opsByKind(module([SEED_RULE], 2), lines, nowMs),
-    one_literal_rule: opsByKind(module([oneLiteral], 2), lines, nowMs),
+    seed_rule: opsByKind(namedVariant("seed_rule"), lines, nowMs),
+    seed_rule_ecs_and_audit_shapes: opsByKind(namedVariant("seed_rule_ecs_and_audit_shapes"), lines, nowMs),
+    one_literal_rule: opsByKind(namedVariant("one_literal_rule"), lines, nowMs),
     do_nothing: opsByKind(doNothingModule(), lines, nowMs),
   };
   const containerOnly = Buffer.concat(lines.filter((l) => kindOf(l.toString("latin1")) === "container").flatMap((l) => [l, Buffer.of(10)]));
