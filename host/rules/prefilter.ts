@@ -54,9 +54,10 @@ const FREQ: number[] = (() => {
     f[ch.toUpperCase().charCodeAt(0)] = share[i] * 0.03;
   });
   // the member names shippers add to every container log (pod_name, namespace_name, container_name, labels.app,
-  // file.path, …) make p, m and _ more common than in prose
+  // file.path, …) make p, m, b and _ more common than in prose
   f[0x70] = 3;
   f[0x6d] = 2;
+  f[0x62] = 1.5;
   for (let c = 0x30; c <= 0x39; c++) f[c] = 1.5;
   const punct: [string, number][] = [['"', 10], [":", 4], [",", 3], [" ", 5], ["/", 2], [".", 2], ["-", 2], ["_", 2], ["{", 1], ["}", 1], ["[", 0.3], ["]", 0.3], ["\\", 0.5], ["=", 0.5], ["@", 0.2]];
   for (const [ch, v] of punct) f[ch.charCodeAt(0)] = v;
