@@ -35,7 +35,12 @@ const BACKSLASH = 0x5c;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-export const needleKey = (n: Needle) => `${n.quoted ? "q" : "f"}${n.ci ? "i" : "s"}:${Buffer.from(n.bytes).toString("latin1")}`;
+const latin1 = new WeakMap<Uint8Array, string>();
+export const needleKey = (n: Needle) => {
+  let t = latin1.get(n.bytes);
+  if (t === undefined) latin1.set(n.bytes, (t = Buffer.from(n.bytes).toString("latin1")));
+  return `${n.quoted ? "q" : "f"}${n.ci ? "i" : "s"}:${t}`;
+};
 const fold = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 /** A byte a needle may not hold: JSON can only spell it escaped. */
 const unspellable = (b: number) => b === 0x22 || b === BACKSLASH || b < 0x20;
@@ -55,7 +60,13 @@ function fragments(pattern: string): string[] {
 }
 
 // ── needles that imply one another ─────────────────────────────────────────────────────────────────────
-const textOf = (n: Needle) => dec.decode(n.bytes);
+// (decoded once per needle: the derivation compares needles pairwise many times)
+const texts = new WeakMap<Uint8Array, string>();
+const textOf = (n: Needle) => {
+  let t = texts.get(n.bytes);
+  if (t === undefined) texts.set(n.bytes, (t = dec.decode(n.bytes)));
+  return t;
+};
 /** Where `a` is in a record, so is `b` (a quoted token holds its text; a fragment holds every part of it). */
 export function implies(a: Needle, b: Needle): boolean {
   const ta = textOf(a);

@@ -82,7 +82,14 @@ interface ByteClass {
   mask: number;
   pattern: number;
 }
-const members = (c: ByteClass) => Array.from({ length: 256 }, (_, b) => b).filter((b) => (b | c.mask) === c.pattern);
+const memberLists = new Map<number, number[]>();
+/** The bytes of a class (cached: the class merging asks for them many times). */
+const members = (c: ByteClass) => {
+  const k = c.mask * 256 + c.pattern;
+  let m = memberLists.get(k);
+  if (!m) memberLists.set(k, (m = Array.from({ length: 256 }, (_, b) => b).filter((b) => (b | c.mask) === c.pattern)));
+  return m;
+};
 const classFreq = (c: ByteClass) => bytesFreq(members(c));
 function widen(c: ByteClass, bytes: number[]): ByteClass {
   let mask = c.mask;
