@@ -108,11 +108,25 @@ export function processBatch(p: usize, n: usize, now: f64, keyMode: bool): usize
       p = nl + 1;
     }
   }
-  out.flush();
+  // a batch that leaves as it came (most of them: nothing tagged, nothing held) is one run of the input: the host
+  // copies it out from there, not copied into the output buffer first
+  let len: usize;
+  if (out.len == 0 && out.runLen != 0) {
+    outputAt = out.runPtr;
+    len = out.runLen;
+    out.runLen = 0;
+  } else {
+    out.flush();
+    outputAt = out.base;
+    len = out.len;
+  }
   sweep();
   refreshCounters();
-  return out.len;
+  return len;
 }
+
+/** Where the last batch's output is (processBatch, flushHeld): the output buffer, or the input it equals. */
+export let outputAt: usize = 0;
 
 /**
  * The batch with the prefilter on: one search over the whole batch for the required literals and escapes;
@@ -199,6 +213,8 @@ export function flushHeld(now: f64): usize {
   out.reset();
   seq.nowMs = now;
   releaseDue(out, now, true);
+  out.flush();
+  outputAt = out.base;
   refreshCounters();
   return out.len;
 }
