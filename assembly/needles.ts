@@ -1,8 +1,10 @@
 // The prefilter's search for its needles (required literals). A group's byte classes are tested 8 bytes (SWAR,
-// Fluent Bit build) or 16 bytes (v128, Node build) at a time; only the flagged bytes are looked up:
+// Fluent Bit build) or 16 bytes (v128, Node build) at a time; only the flagged bytes are looked up, and (but for
+// quotes) only those whose neighbours may belong to an anchored needle or an escape — one look-up of the triple
+// (byte before, byte, byte after) in a hashed bit table per group, filled from the needles and the escapes:
 // - an anchor byte: the needles anchored there are compared in place (group 0: every needle of the group;
 //   group 1: the needles that are not quoted);
-// - a quote (group 1): the quoted needles that begin with the byte after it are compared there, each followed
+// - a quote (group 1): the quoted needles that begin with the two bytes after it are compared there, each followed
 //   by a quote (or by \" — \"lit\" inside a JSON text carried in a string); one followed by `":` is a key and
 //   does not count (required literals are values);
 // - a backslash: an escape that could spell a needle byte (`\u`, or `\/` when a needle holds '/') stops the
