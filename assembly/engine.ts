@@ -20,7 +20,7 @@ import { loadPrefilter, prefilterLoaded, firstEvent, mayBeCandidate } from "./pr
 import { out } from "./sequence";
 import * as seq from "./sequence";
 import { nextNewline, countNewlines, lineStart } from "./strings";
-import { setCounter, addTo, bump, C_STATE_BYTES, C_KEYS_ACTIVE, C_RECORDS_IN, C_RECORDS_OUT, C_PREFILTER_SKIPPED, C_PROGRAM_BYTES } from "./counters";
+import { setCounter, addTo, C_STATE_BYTES, C_KEYS_ACTIVE, C_RECORDS_IN, C_RECORDS_OUT, C_PREFILTER_SKIPPED, C_PROGRAM_BYTES } from "./counters";
 
 export const E_OK = 0;
 export const E_PROGRAM = 1; // the rule program is malformed
@@ -116,11 +116,25 @@ export function processBatch(p: usize, n: usize, now: f64, keyMode: bool): usize
       p = nl + 1;
     }
   }
-  out.flush();
+  // a batch that leaves as it came (most of them: nothing tagged, nothing held) is one run of the input: the host
+  // copies it out from there, not copied into the output buffer first
+  let len: usize;
+  if (out.len == 0 && out.runLen != 0) {
+    outputAt = out.runPtr;
+    len = out.runLen;
+    out.runLen = 0;
+  } else {
+    out.flush();
+    outputAt = out.base;
+    len = out.len;
+  }
   sweep();
   refreshCounters();
-  return out.len;
+  return len;
 }
+
+/** Where the last batch's output is (processBatch, flushHeld): the output buffer, or the input it equals. */
+export let outputAt: usize = 0;
 
 /**
  * The batch with the prefilter on: one search over the whole batch for the required literals and escapes;
@@ -163,24 +177,27 @@ function passLines(a: usize, b: usize): void {
  * One record as Fluent Bit's filter_wasm hands it over (no newline, NUL-terminated): the record pointer itself
  * when the record leaves unchanged (Fluent Bit copies the result before it frees its own copy), else the
  * record with its tag as a NUL-terminated string in `out`, valid until the next call. Never empty.
+ * Time: the shipper's (seconds, nanoseconds).
  */
 let calls: u32 = 0;
-export function processOne(p: usize, n: usize, now: f64, tag: usize, tagLen: usize): usize {
-  if ((++calls & SWEEP_CALLS) == 0) sweep();
+/** Records passed over by the prefilter since the counters were last brought up to date (foldSkipped). */
+let skipped: u32 = 0;
+export function processOne(p: usize, n: usize, timeSec: u32, timeNsec: u32, tag: usize, tagLen: usize): usize {
   // most records: no required literal, so no candidate — counted and answered with their own pointer (their
-  // tag, the source, is never looked at)
+  // tag, the source, and their time are never looked at)
   let prefiltered = false;
   if (prefilterOn && n - 1 < maxRecordBytes && load<u8>(p + n) == 0) {
     if (!mayBeCandidate(p, p + n)) {
-      bump(C_RECORDS_IN);
-      bump(C_RECORDS_OUT);
-      bump(C_PREFILTER_SKIPPED);
+      skipped++;
       return p;
     }
     prefiltered = true;
   }
+  // the key sweep runs once per 1024 inspected records: only they create keys or move a watermark
+  if ((++calls & SWEEP_CALLS) == 0) sweep();
+  foldSkipped();
   out.reset();
-  seq.nowMs = now;
+  seq.nowMs = <f64>timeSec * 1000 + <f64>timeNsec / 1e6;
   setTransport(tag, tagLen); // the record's source is its tag (hashed only if it is a candidate)
   if (n == 0) out.ascii("{}");
   else if (!ready) out.defer(p, n); // never happens with a program the build checked; still: pass it through
@@ -190,11 +207,22 @@ export function processOne(p: usize, n: usize, now: f64, tag: usize, tagLen: usi
   return out.base;
 }
 
+/** Brings records_in, records_out and prefilter_skipped up to date with the records passed over (one add each). */
+export function foldSkipped(): void {
+  if (skipped == 0) return;
+  addTo(C_RECORDS_IN, <u64>skipped);
+  addTo(C_RECORDS_OUT, <u64>skipped);
+  addTo(C_PREFILTER_SKIPPED, <u64>skipped);
+  skipped = 0;
+}
+
 /** Releases every held record (end of input). */
 export function flushHeld(now: f64): usize {
   out.reset();
   seq.nowMs = now;
   releaseDue(out, now, true);
+  out.flush();
+  outputAt = out.base;
   refreshCounters();
   return out.len;
 }

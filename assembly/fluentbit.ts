@@ -6,7 +6,7 @@
 // The generated entry (build/fluent-bit/entry.ts) embeds the rule program and options and calls setup().
 
 import { optionSlots } from "./options";
-import { init, processOne, E_OK } from "./engine";
+import { init, processOne, foldSkipped, E_OK } from "./engine";
 import { counters } from "./counters";
 
 let ready = false;
@@ -52,11 +52,12 @@ export function free(ptr: usize): void {
 export function podprobe_filter(tag: usize, tagLen: u32, timeSec: u32, timeNsec: u32, record: usize, recordLen: u32): usize {
   // the record's time from Fluent Bit is the shipper's clock: it bounds the watermark (max_future_ms); the tag
   // names the record's source (per-source watermarks)
-  return processOne(record, <usize>recordLen, <f64>timeSec * 1000 + <f64>timeNsec / 1e6, tag, <usize>tagLen);
+  return processOne(record, <usize>recordLen, timeSec, timeNsec, tag, <usize>tagLen);
 }
 
-/** For tests and diagnostics: the counter block (assembly/counters.ts order). */
+/** For tests and diagnostics: the counter block (assembly/counters.ts order), up to date. */
 export function podprobe_counters(): usize {
+  foldSkipped();
   return counters;
 }
 

@@ -3,7 +3,7 @@
 
 import { optionSlots, OPTION_COUNT } from "./options";
 import { counters, COUNTER_COUNT, addTo, C_RECORDS_IN, C_RECORDS_OUT, C_OVERSIZE } from "./counters";
-import { init as engineInit, processBatch, flushHeld, requiredStateBytes, refreshCounters } from "./engine";
+import { init as engineInit, processBatch, flushHeld, requiredStateBytes, refreshCounters, outputAt } from "./engine";
 import { out } from "./sequence";
 import { Buf } from "./buf";
 import { setTransport } from "./sources";
@@ -62,7 +62,7 @@ export function source_ptr(n: usize): usize {
 }
 
 export function output_ptr(): usize {
-  return out.base;
+  return outputAt;
 }
 
 export function process(n: usize, nowMs: f64): usize {

@@ -1,10 +1,12 @@
 // The prefilter's search for its needles (required literals). A group's byte classes are tested 8 bytes (SWAR,
-// Fluent Bit build) or 16 bytes (v128, Node build) at a time; only the flagged bytes are looked up:
+// Fluent Bit build) or 16 bytes (v128, Node build) at a time; only the flagged bytes are looked up, and (but for
+// quotes) only those whose neighbours may belong to an anchored needle or an escape — one look-up of the triple
+// (byte before, byte, byte after) in a hashed bit table per group, filled from the needles and the escapes:
 // - an anchor byte: the needles anchored there are compared in place (group 0: every needle of the group;
 //   group 1: the needles that are not quoted);
-// - a quote (group 1): the text since the previous quote is a token, looked up by its length and first byte
-//   among the quoted needles (also without a last backslash: \"lit\" inside a JSON text carried in a string);
-//   a token followed by ':' is a key and never looked up (required literals are values);
+// - a quote (group 1): the quoted needles that begin with the two bytes after it are compared there, each followed
+//   by a quote (or by \" — \"lit\" inside a JSON text carried in a string); one followed by `":` is a key and
+//   does not count (required literals are values);
 // - a backslash: an escape that could spell a needle byte (`\u`, or `\/` when a needle holds '/') stops the
 //   search.
 // A class is {b : (b | mask) == pattern}: one test covers every byte of it (e.g. x, X, \ and | for mask 0x24).
@@ -51,8 +53,18 @@ const needles: usize = heap.alloc(<usize>MAX_NEEDLES * NEEDLE);
 export const needleBytes: usize = heap.alloc(BYTES_CAP * 2 + 16);
 const anchorOff: usize = heap.alloc(2 * <usize>MAX_NEEDLES); // per group and needle: offset of its anchor byte
 const anchorMask: usize = heap.alloc(2 * 256 * 8); // per group and byte: the needles anchored at that byte
-const tokenByLen: usize = heap.alloc((MAX_TOKEN + 1) * 8); // quoted needles by length
-const tokenByFirst: usize = heap.alloc(256 * 8); // quoted needles by first byte (both cases when case-insensitive)
+// quoted needles by their first two bytes, hashed (PAIR_BITS): both cases of case-insensitive letters; a needle
+// of one byte under each byte that may follow it (a quote or a backslash)
+// @ts-ignore: decorator
+@inline const PAIR_BITS: u32 = 12;
+const tokenByPair: usize = heap.alloc((<usize>1 << PAIR_BITS) * 8);
+// per group, a bit per hashed triple of bytes (the byte before, the byte, the byte after) at which a flagged
+// byte may begin an escape or hold a needle's anchor: most flagged bytes fail this one look-up
+// @ts-ignore: decorator
+@inline const TRIPLE_BYTES: usize = 8192;
+const triples: usize = heap.alloc(2 * TRIPLE_BYTES);
+// @ts-ignore: decorator
+@inline const ANY: u32 = 0x100;
 export let slashEscapes = false;
 
 // ── tables (filled by prefilter.ts from the program) ────────────────────────────────────────────────────
@@ -95,25 +107,41 @@ export function setSlashEscapes(on: bool): void {
 
 export function clearAnchors(): void {
   memory.fill(anchorMask, 0, 2 * 256 * 8);
-  memory.fill(tokenByLen, 0, (MAX_TOKEN + 1) * 8);
-  memory.fill(tokenByFirst, 0, 256 * 8);
-  minToken = MAX_TOKEN + 1;
+  memory.fill(triples, 0, 2 * TRIPLE_BYTES);
+  // an escape that may spell a needle byte: \u, and \/ when a needle holds a slash, after any byte
+  for (let g = 0; g < 2; g++) addTriples(g, ANY, ANY, BACKSLASH, 0x75, slashEscapes ? 0x2F : 0x75);
+  memory.fill(tokenByPair, 0, (<usize>1 << PAIR_BITS) * 8);
 }
 
-/** Quoted needle j is found in group 1 as the text between two quotes. False when it is too long for that. */
+/** The slot of tokenByPair for the two bytes b0 b1 (read as a little-endian u16). */
+@inline function pairSlot(x: u32): usize {
+  return <usize>((x * 0x9E3779B1) >> (32 - PAIR_BITS)) << 3;
+}
+
+/** Quoted needle j is found in group 1 after a quote, by its first two bytes. False when it is too long. */
 export function setToken(j: i32): bool {
   const len = nLen(j);
   if ((nFlags(j) & QUOTED) == 0 || len > MAX_TOKEN) return false;
-  const bit = <u64>1 << <u64>j;
-  if (len < minToken) minToken = len;
-  store<u64>(tokenByLen + (len << 3), load<u64>(tokenByLen + (len << 3)) | bit);
+  const ci = (nFlags(j) & CI) != 0;
   const c = <u32>load<u8>(nBytes(j));
-  store<u64>(tokenByFirst + (<usize>c << 3), load<u64>(tokenByFirst + (<usize>c << 3)) | bit);
-  if ((nFlags(j) & CI) != 0 && c - 0x61 < 26) {
-    const u = <usize>(c & ~0x20) << 3;
-    store<u64>(tokenByFirst + u, load<u64>(tokenByFirst + u) | bit);
-  }
+  if (len == 1) {
+    addPair(c, QUOTE, j, ci);
+    addPair(c, BACKSLASH, j, ci);
+  } else addPair(c, <u32>load<u8>(nBytes(j) + 1), j, ci);
   return true;
+}
+
+/** Needle j under the pair (a, b), and under the other cases of case-insensitive letters. */
+function addPair(a: u32, b: u32, j: i32, ci: bool): void {
+  const bit = <u64>1 << <u64>j;
+  for (let k: u32 = 0; k < 4; k++) {
+    const x = (k & 1) != 0 ? a & ~0x20 : a;
+    const y = (k & 2) != 0 ? b & ~0x20 : b;
+    // (the other case of a letter only, and only for case-insensitive needles)
+    if (((k & 1) != 0 && (!ci || a - 0x61 >= 26)) || ((k & 2) != 0 && (!ci || b - 0x61 >= 26))) continue;
+    const slot = tokenByPair + pairSlot(x | (y << 8));
+    store<u64>(slot, load<u64>(slot) | bit);
+  }
 }
 
 /** Some class of group g holds byte c (the loader checks that every anchor, quote and backslash is covered). */
@@ -161,9 +189,47 @@ export function nextCovered(g: i32, c: u32, d: u32): bool {
 /** Needle j is found in group g through its byte at offset `at` (both cases for a case-insensitive letter). */
 export function setAnchor(g: i32, j: i32, at: usize): void {
   store<u8>(anchorOff + <usize>g * MAX_NEEDLES + <usize>j, <u8>at);
+  const ci = (nFlags(j) & CI) != 0;
+  const quoted = (nFlags(j) & QUOTED) != 0;
   const c = <u32>load<u8>(nBytes(j) + at);
   addAnchor(g, c, j);
-  if ((nFlags(j) & CI) != 0 && c - 0x61 < 26) addAnchor(g, c & ~0x20, j);
+  if (ci && c - 0x61 < 26) addAnchor(g, c & ~0x20, j);
+  // the bytes around the anchor: the needle's own, or before it a quote (quoted) or anything; after it a quote or
+  // a backslash (quoted: "lit" or \"lit\") or anything
+  let p0 = quoted ? QUOTE : ANY, p1 = p0, n0 = quoted ? QUOTE : ANY, n1 = quoted ? BACKSLASH : ANY;
+  if (at > 0) {
+    p0 = <u32>load<u8>(nBytes(j) + at - 1);
+    p1 = ci && p0 - 0x61 < 26 ? p0 & ~0x20 : p0;
+  }
+  if (at + 1 < nLen(j)) {
+    n0 = <u32>load<u8>(nBytes(j) + at + 1);
+    n1 = ci && n0 - 0x61 < 26 ? n0 & ~0x20 : n0;
+  }
+  addTriples(g, p0, p1, c, n0, n1);
+  if (ci && c - 0x61 < 26) addTriples(g, p0, p1, c & ~0x20, n0, n1);
+}
+
+@inline function tripleBit(x: u32): u32 {
+  return ((x & 0xFFFFFF) * 0x9E3779B1) >> 16; // 16 bits: TRIPLE_BYTES × 8
+}
+
+/** (a, c, b) for a in {p0, p1} (or any byte: ANY) and b in {n0, n1} (or any) may hold something in group g. */
+function addTriples(g: i32, p0: u32, p1: u32, c: u32, n0: u32, n1: u32): void {
+  const t = triples + <usize>g * TRIPLE_BYTES;
+  for (let i: u32 = 0; i < (p0 == ANY ? 256 : 2); i++) {
+    const a = p0 == ANY ? i : i == 0 ? p0 : p1;
+    for (let k: u32 = 0; k < (n0 == ANY ? 256 : 2); k++) {
+      const b = n0 == ANY ? k : k == 0 ? n0 : n1;
+      const bit = tripleBit(a | (c << 8) | (b << 16));
+      store<u8>(t + (bit >> 3), load<u8>(t + (bit >> 3)) | (<u8>1 << <u8>(bit & 7)));
+    }
+  }
+}
+
+/** The flagged byte at h, with the bytes around it, may begin an escape or hold an anchor of group g. */
+@inline function tripleOk(g: i32, h: usize): bool {
+  const bit = tripleBit(load<u32>(h - 1));
+  return ((<u32>load<u8>(triples + <usize>g * TRIPLE_BYTES + (bit >> 3)) >> (bit & 7)) & 1) != 0;
 }
 
 function addAnchor(g: i32, c: u32, j: i32): void {
@@ -211,8 +277,6 @@ function bytesMatch(j: i32, s: usize): bool {
 export let found: u64 = 0;
 /** The last search stopped at an escape (group 1: `found` is then partial). */
 export let stoppedAtEscape = false;
-let prevQuote: usize = 0;
-let minToken: usize = MAX_TOKEN + 1; // the shortest quoted needle
 
 /** A backslash at h begins an escape that could spell a needle byte. */
 @inline function escapeAt(h: usize, end: usize): bool {
@@ -221,12 +285,21 @@ let minToken: usize = MAX_TOKEN + 1; // the shortest quoted needle
   return e == 0x75 || (slashEscapes && e == 0x2F);
 }
 
-/** The quoted needles (among m, those of its length) that are the text at s. */
-function tokenAt(s: usize, m: u64): void {
-  m &= load<u64>(tokenByFirst + (<usize>load<u8>(s) << 3));
+/**
+ * The quoted needles among m (those that may begin with the two bytes at s) not found yet that are at s after a quote: followed
+ * by a quote that no `:` follows (a key), or by \" (inside a JSON text carried in a string), before end.
+ */
+function tokensAt(s: usize, m: u64, end: usize): void {
+  m &= ~found;
   while (m != 0) {
     const j = <i32>ctz(m);
     m &= m - 1;
+    const after = s + nLen(j);
+    if (after >= end) continue;
+    const c = <u32>load<u8>(after);
+    if (c == QUOTE) {
+      if (<u32>load<u8>(after + 1) == 0x3A) continue; // a key
+    } else if (c != BACKSLASH || after + 1 >= end || <u32>load<u8>(after + 1) != QUOTE) continue;
     if (bytesMatch(j, s)) found |= <u64>1 << <u64>j;
   }
 }
@@ -236,6 +309,7 @@ function onWord0(w: usize, bits: u64, lo: usize, end: usize): usize {
   do {
     const h = w + (ASC_FEATURE_SIMD ? <usize>ctz(bits) : <usize>(ctz(bits) >> 3));
     bits &= bits - 1;
+    if (!tripleOk(0, h)) continue;
     const c = <usize>load<u8>(h);
     if (c == BACKSLASH) {
       if (escapeAt(h, end)) {
@@ -264,26 +338,12 @@ function onWord1(w: usize, bits: u64, lo: usize, end: usize): usize {
     bits &= bits - 1;
     const c = <usize>load<u8>(h);
     if (c == QUOTE) {
-      // the text since the previous quote: a string, or what lies between two strings (a harmless look-up)
-      const s = prevQuote + 1;
-      prevQuote = h;
-      const len = h - s;
-      // most texts between quotes are the `:` or `,` between strings: shorter than every quoted needle
-      if (len < minToken) continue;
-      if (<u32>load<u8>(h + 1) == 0x3A) continue; // a key
-      if (<u32>load<u8>(h - 1) == BACKSLASH) {
-        // \"lit\": the token inside a JSON text carried in a string (or a string ending in an escape)
-        if (len - 2 < MAX_TOKEN) {
-          const m = load<u64>(tokenByLen + ((len - 1) << 3)) & ~found;
-          if (m != 0) tokenAt(s, m);
-        }
-      }
-      if (len - 1 < MAX_TOKEN) {
-        const m = load<u64>(tokenByLen + (len << 3)) & ~found;
-        if (m != 0) tokenAt(s, m);
-      }
+      // a quote (opening a string, or closing one: then the bytes after it begin no needle but by chance)
+      const m = load<u64>(tokenByPair + pairSlot(<u32>load<u16>(h + 1)));
+      if (m != 0) tokensAt(h + 1, m, end);
       continue;
     }
+    if (!tripleOk(1, h)) continue;
     if (c == BACKSLASH) {
       if (escapeAt(h, end)) {
         stoppedAtEscape = true;
@@ -311,7 +371,6 @@ function onWord1(w: usize, bits: u64, lo: usize, end: usize): usize {
 export function search(g: i32, lo: usize, p: usize, end: usize): usize {
   stoppedAtEscape = false;
   found = 0;
-  prevQuote = p - 1; // the text before the first quote is a token too (a harmless look-up)
   const n = load<u32>(counts + <usize>g * 4);
   // one loop per group and class count, so a test that is not needed costs nothing
   if (g == 0) {

@@ -85,7 +85,7 @@ export function loadPrefilter(): bool {
     if (g == 1 && (!covers(g, 0x22) || !nextCovered(g, 0x22, 0x100))) return false;
     for (let j = 0; j < needleCount; j++) {
       if ((m & (<u64>1 << <u64>j)) == 0) {
-        // group 1 finds a quoted needle between quotes, every other through an anchor
+        // group 1 finds a quoted needle after a quote (by its first two bytes), every other through an anchor
         if (g == 1 && !setToken(j)) return false;
         continue;
       }

@@ -21,8 +21,9 @@
 //
 // The engine looks for needles in two steps. Group 0 — one clause per stage, the cheapest to search — is
 // searched in every record, through one anchor byte per needle. Only a record holding one of them is searched
-// for every needle of every clause (group 1): quoted needles as the text between two quotes (a cost per quote,
-// whatever the number of needles), the others through anchor bytes.
+// for every needle of every clause (group 1): quoted needles after a quote, by the two bytes that follow it (a cost
+// per quote, whatever the number of needles), the others through anchor bytes. A flagged byte is looked up only
+// where the bytes on either side of it may belong to an anchored needle or an escape (assembly/needles.ts).
 //
 // Table (u32 words, appended after the rules):
 //   'PPFL' | enabled (0: nothing follows) | flags (1: `\/` counts as an escape)
@@ -30,7 +31,7 @@
 //            bytes padded to 4)
 //   groups: 2 × (needle mask lo, hi, classes c ≤ 4, c × (mask, pattern, next mask, next pattern), anchor offset
 //     per needle in the mask)
-//     group 0: the primary needles; group 1: the needles not quoted (the quoted ones are found between quotes)
+//     group 0: the primary needles; group 1: the needles not quoted (the quoted ones are found after quotes)
 //     a class {b : (b | mask) == pattern} is one word-at-a-time test; the backslash is in a class of each
 //     group, the quote in one of group 1. The next class holds every byte that may follow a byte of the class
 //     where it matters (the needle's next byte, `u` or `/` after a backslash): the v128 search tests both
@@ -66,9 +67,10 @@ const FREQ: number[] = (() => {
     f[ch.toUpperCase().charCodeAt(0)] = share[i] * 0.03;
   });
   // the member names shippers add to every container log (pod_name, namespace_name, container_name, labels.app,
-  // file.path, …) make p, m and _ more common than in prose
+  // file.path, …) make p, m, b and _ more common than in prose
   f[0x70] = 3;
   f[0x6d] = 2;
+  f[0x62] = 1.5;
   for (let c = 0x30; c <= 0x39; c++) f[c] = 1.5;
   const punct: [string, number][] = [['"', 10], [":", 4], [",", 3], [" ", 5], ["/", 2], [".", 2], ["-", 2], ["_", 2], ["{", 1], ["}", 1], ["[", 0.3], ["]", 0.3], ["\\", 0.5], ["=", 0.5], ["@", 0.2]];
   for (const [ch, v] of punct) f[ch.charCodeAt(0)] = v;
@@ -309,7 +311,7 @@ export function derivePrefilter(rules: SequenceRule[], shapes: Shape[]): Prefilt
   // that most shapes imply on their own (a clause padded with other shapes' guards tells less), then the
   // smallest (they cost the fewest needles)
   cnfs.forEach((cnf, s) => {
-    // (a further clause brings no fragment of its own: the second step finds quoted needles between quotes, at a
+    // (a further clause brings no fragment of its own: the second step finds quoted needles after quotes, at a
     // cost per quote, but each fragment through an anchor byte, at a cost per byte of its class)
     const rest = cnf
       .filter((c) => c !== stages[s][0] && !isKeyish(c) && c.every((n) => n.quoted || primaryFragments.has(key(n))))
