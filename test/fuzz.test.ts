@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 
 describe("fuzz: 10^5 cases over 4 seeds", () => {
   for (const seed of [1, 2, 3, 4]) {
-    test(`seed ${seed}: 25,000 cases`, () => {
-      const r = runFuzz(25_000, seed);
+    test(`seed ${seed}: 25,000 cases`, async () => {
+      const r = await runFuzz(25_000, seed);
       expect(r.problems).toEqual([]);
       expect(r.cases).toBe(25_000);
       expect(r.knownSequencesFound).toBe(r.streams);
@@ -26,7 +26,7 @@ describe("fuzz: 10^5 cases over 4 seeds", () => {
 describe('validate "all" (every record validated and counted, no prefilter), library and Fluent Bit entry', () => {
   for (const seed of [6, 7]) {
     test(`seed ${seed}: 25,000 cases`, async () => {
-      const r = runFuzz(25_000, seed, 500, undefined, { validate: "all", fluentBit: await fluentBitVariant({ validate: "all" }) });
+      const r = await runFuzz(25_000, seed, 500, undefined, { validate: "all", fluentBit: await fluentBitVariant({ validate: "all" }) });
       expect(r.problems).toEqual([]);
       expect(r.knownSequencesFound).toBe(r.streams);
       expect(r.matchesInStreams).toBeGreaterThan(0);
@@ -38,16 +38,16 @@ describe('validate "all" (every record validated and counted, no prefilter), lib
 test("with every example rule loaded (new operators, single-event and 3-stage rules): 25,000 cases", async () => {
   const rules = loadRuleFiles([fileURLToPath(new URL("../examples/rules", import.meta.url))]).rules;
   // the Fluent Bit entry runs the same rules
-  const r = runFuzz(25_000, 5, 500, rules, { fluentBit: await fluentBitVariant({}, rules) });
+  const r = await runFuzz(25_000, 5, 500, rules, { fluentBit: await fluentBitVariant({}, rules) });
   expect(r.problems).toEqual([]);
   expect(r.knownSequencesFound).toBe(r.streams);
   expect(r.matchesInStreams).toBeGreaterThan(r.streams);
 }, 180_000);
 
-test("with a pack of 330 rules (every test rule file: samples, long runs, eight stages; 320 generated): 10,000 cases", () => {
+test("with a pack of 330 rules (every test rule file: samples, long runs, eight stages; 320 generated): 10,000 cases", async () => {
   const tests = loadRuleFiles([fileURLToPath(new URL("./rules", import.meta.url))], { skipUnsupported: true }).rules;
   const rules = [SEED_RULE, ...tests.filter((r) => r.id !== SEED_RULE.id), ...syntheticPack(320)];
-  const r = runFuzz(10_000, 6, 500, rules);
+  const r = await runFuzz(10_000, 6, 500, rules);
   expect(r.problems).toEqual([]);
   expect(r.knownSequencesFound).toBe(r.streams);
   expect(r.matchesInStreams).toBeGreaterThan(0);
