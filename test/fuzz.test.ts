@@ -2,13 +2,16 @@
 // sizes and through the Fluent Bit entry; every record leaves once, in order, byte-identical or with exactly one
 // valid tag member; a known sequence still matches after each stream. 10^5 cases in CI;
 // `npm run fuzz -- --cases 1000000` locally.
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
 import { runFuzz } from "../fuzz/run.js";
 import { checkStream } from "../fuzz/check.js";
-import { loadRuleFiles, SEED_RULE } from "../host/index.js";
-import { syntheticPack } from "../bench/rule-pack.js";
+import { loadRuleFiles } from "../host/index.js";
 import { fluentBitVariant } from "../host/fluent-bit/build.js";
 import { fileURLToPath } from "node:url";
+
+// each case runs synchronously for many seconds: between them the worker lets its event loop answer the test
+// runner (it gives up on a message unanswered for 60 s, and the file takes longer than that on a busy machine)
+afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 
 describe("fuzz: 10^5 cases over 4 seeds", () => {
   for (const seed of [1, 2, 3, 4]) {
@@ -43,15 +46,6 @@ test("with every example rule loaded (new operators, single-event and 3-stage ru
   expect(r.knownSequencesFound).toBe(r.streams);
   expect(r.matchesInStreams).toBeGreaterThan(r.streams);
 }, 180_000);
-
-test("with a pack of 330 rules (every test rule file: samples, long runs, eight stages; 320 generated): 10,000 cases", () => {
-  const tests = loadRuleFiles([fileURLToPath(new URL("./rules", import.meta.url))], { skipUnsupported: true }).rules;
-  const rules = [SEED_RULE, ...tests.filter((r) => r.id !== SEED_RULE.id), ...syntheticPack(320)];
-  const r = runFuzz(10_000, 6, 500, rules);
-  expect(r.problems).toEqual([]);
-  expect(r.knownSequencesFound).toBe(r.streams);
-  expect(r.matchesInStreams).toBeGreaterThan(0);
-});
 
 test("the checker catches what it must (it can fail)", () => {
   const rec = Buffer.from('{"a":1}');
