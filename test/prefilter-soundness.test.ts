@@ -9,6 +9,7 @@ import { FluentBitFilter } from "../host/fluent-bit/driver.js";
 import { fluentBitVariant } from "../host/fluent-bit/build.js";
 import { rng, containerLog } from "../host/cli/sample.js";
 import { line, s1, s2ecs, s2raw, T0 } from "./helpers.js";
+import { mutate } from "./prefilter-records.js";
 
 type Stats = ReturnType<ReturnType<typeof createCorrelator>["stats"]>;
 /** The record took part: some stage's predicate held (counted as a candidate, or dropped for time, key, lateness). */
@@ -33,43 +34,6 @@ function bases(r: () => number): unknown[] {
     { log: line(s2raw(ms)), stream: "stdout" }, // an audit Event carried in a log line: \"forbid\"
     { message: line(s1(ms, { name })), kubernetes: { pod_name: "pod-a" } },
   ];
-}
-
-/** The record's text with one of the adversarial spellings applied (or none). */
-function mutate(text: string, r: () => number): string {
-  const strings = [...text.matchAll(/"((?:[^"\\]|\\.)*)"/g)];
-  if (strings.length === 0) return text;
-  const m = strings[Math.floor(r() * strings.length)];
-  const body = m[1];
-  const at = (m.index ?? 0) + 1;
-  const replaceBody = (nb: string) => text.slice(0, at) + nb + text.slice(at + body.length);
-  const letters = [...body.matchAll(/[A-Za-z]/g)].map((x) => x.index!);
-  const hex = (c: string) => c.charCodeAt(0).toString(16).padStart(4, "0");
-  switch (Math.floor(r() * 10)) {
-    case 0: // a letter as \u00XX (either case of hex digits)
-      if (!letters.length) return text;
-      {
-        const i = letters[Math.floor(r() * letters.length)];
-        const e = "\\u" + (r() < 0.5 ? hex(body[i]) : hex(body[i]).toUpperCase());
-        return replaceBody(body.slice(0, i) + e + body.slice(i + 1));
-      }
-    case 1: // every letter escaped
-      return replaceBody(body.replace(/[A-Za-z]/g, (c) => "\\u" + hex(c)));
-    case 2: // slashes escaped
-      return replaceBody(body.replace(/\//g, "\\/"));
-    case 3: // a case variant
-      return replaceBody(body.replace(/[a-z]/g, (c) => (r() < 0.5 ? c.toUpperCase() : c)));
-    case 4: // the string becomes a number or a literal
-      return text.slice(0, at - 1) + ["0", "1", "-2.5e3", "true", "false", "null"][Math.floor(r() * 6)] + text.slice(at + body.length + 1);
-    case 5: // non-ASCII text, raw or escaped as Fluent Bit's json.escape_unicode writes it
-      return replaceBody(body + (r() < 0.5 ? "café 中文" : "caf\\u00e9 \\u4e2d\\u6587"));
-    case 6: // the whole record carried in a string of another, escaped once more
-      return JSON.stringify({ log: text, stream: "stdout" });
-    case 7: // an escaped quote or backslash next to the token
-      return replaceBody(r() < 0.5 ? body + '\\"' : "\\\\" + body);
-    default:
-      return text;
-  }
 }
 
 function check(rules: SequenceRule[], seed: number, n: number, fb?: FluentBitFilter) {
