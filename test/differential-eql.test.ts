@@ -269,6 +269,33 @@ describe("N stages, composite keys, time-ordered: exactly EQL's sequences", () =
   }
 });
 
+/**
+ * Shuffled arrival: every reported sequence is a valid EQL sequence of n events (stages, key, order, maxspan,
+ * each event used at most once per key and stage), and every key EQL finds on the time-ordered events is reported.
+ */
+function expectValidAndComplete(events: NEv[], res: ReturnType<typeof run>, n: number, spanMs: number | undefined): void {
+  const byId = new Map(events.map((e) => [e.id, e]));
+  const got = reportedN(res);
+  const joined = new Set<string>();
+  for (const f of got) {
+    expect(f.ids).toHaveLength(n);
+    const evs = f.ids.map((id) => byId.get(id)!);
+    evs.forEach((e, i) => {
+      expect(e.stages).toContain(i);
+      expect(combos(e)).toContain(f.key);
+      if (i > 0) expect(evs[i - 1].ns < e.ns).toBe(true);
+      // each event takes part at most once per key and stage
+      const use = `${f.key}:${i}:${e.id}`;
+      expect(joined.has(use)).toBe(false);
+      joined.add(use);
+    });
+    if (spanMs !== undefined) expect(evs[n - 1].ns - evs[0].ns <= BigInt(spanMs) * 1_000_000n).toBe(true);
+  }
+  const wantKeys = new Set(eqlN(events, n, spanMs === undefined ? undefined : BigInt(spanMs) * 1_000_000n).map((f) => f.key));
+  const gotKeys = new Set(got.map((f) => f.key));
+  for (const k of wantKeys) expect(gotKeys.has(k)).toBe(true);
+}
+
 describe("N stages, composite keys, shuffled within lateness: every sequence valid, every EQL key reported", () => {
   for (let seed = 1; seed <= 140; seed++) {
     const { n, fields, spanMs } = caseOf(seed);
@@ -280,26 +307,7 @@ describe("N stages, composite keys, shuffled within lateness: every sequence val
       const res = run(arrival.map(recordN), { rules: [ruleN(n, fields, spanMs)], ringCapacity: 255, maxKeys: 64 });
       expect(res.stats.late).toBe(0);
       expect(res.stats.ring_overwrites + res.stats.keys_evicted).toBe(0);
-      const byId = new Map(events.map((e) => [e.id, e]));
-      const got = reportedN(res);
-      const joined = new Set<string>();
-      for (const f of got) {
-        expect(f.ids).toHaveLength(n);
-        const evs = f.ids.map((id) => byId.get(id)!);
-        evs.forEach((e, i) => {
-          expect(e.stages).toContain(i);
-          expect(combos(e)).toContain(f.key);
-          if (i > 0) expect(evs[i - 1].ns < e.ns).toBe(true);
-          // each event takes part at most once per key and stage
-          const use = `${f.key}:${i}:${e.id}`;
-          expect(joined.has(use)).toBe(false);
-          joined.add(use);
-        });
-        if (spanMs !== undefined) expect(evs[n - 1].ns - evs[0].ns <= BigInt(spanMs) * 1_000_000n).toBe(true);
-      }
-      const wantKeys = new Set(eqlN(events, n, spanMs === undefined ? undefined : BigInt(spanMs) * 1_000_000n).map((f) => f.key));
-      const gotKeys = new Set(got.map((f) => f.key));
-      for (const k of wantKeys) expect(gotKeys.has(k)).toBe(true);
+      expectValidAndComplete(events, res, n, spanMs);
     });
   }
 });
@@ -417,25 +425,7 @@ describe("runs=N, shuffled within lateness: every sequence valid, every EQL key 
       const res = run(arrival.map(recordRuns), { rules: [ruleRuns(runs, fields, spanMs)], ringCapacity: 255, maxKeys: 64 });
       expect(res.stats.late).toBe(0);
       expect(res.stats.ring_overwrites + res.stats.keys_evicted).toBe(0);
-      const byId = new Map(events.map((e) => [e.id, e]));
-      const got = reportedN(res);
-      const joined = new Set<string>();
-      for (const f of got) {
-        expect(f.ids).toHaveLength(n);
-        const evs = f.ids.map((id) => byId.get(id)!);
-        evs.forEach((e, i) => {
-          expect(e.stages).toContain(i);
-          expect(combos(e)).toContain(f.key);
-          if (i > 0) expect(evs[i - 1].ns < e.ns).toBe(true);
-          const use = `${f.key}:${i}:${e.id}`;
-          expect(joined.has(use)).toBe(false);
-          joined.add(use);
-        });
-        if (spanMs !== undefined) expect(evs[n - 1].ns - evs[0].ns <= BigInt(spanMs) * 1_000_000n).toBe(true);
-      }
-      const wantKeys = new Set(eqlN(events, n, spanMs === undefined ? undefined : BigInt(spanMs) * 1_000_000n).map((f) => f.key));
-      const gotKeys = new Set(got.map((f) => f.key));
-      for (const k of wantKeys) expect(gotKeys.has(k)).toBe(true);
+      expectValidAndComplete(events, res, n, spanMs);
     });
   }
 });

@@ -6,9 +6,7 @@
 // record the prefilter or the Fluent Bit module's search passes over is one no stage's predicate holds in.
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { COUNTER_NAMES, createCorrelator, loadRuleFiles, ruleFromToml, SEED_RULE, type SequenceRule } from "../host/index.js";
-import { FluentBitFilter } from "../host/fluent-bit/driver.js";
-import { fluentBitVariant } from "../host/fluent-bit/build.js";
+import { createCorrelator, loadRuleFiles, ruleFromToml, SEED_RULE, type SequenceRule } from "../host/index.js";
 import { derivePrefilter, MAX_NEEDLES, MAX_STAGES } from "../host/rules/prefilter.js";
 import { fitPrimaries, mergeRows } from "../host/rules/prefilter-fit.js";
 import { needleOf, needleKey, type Clause } from "../host/rules/prefilter-requirements.js";
@@ -17,13 +15,8 @@ import { LIMITS } from "../host/rules/compile.js";
 import { rng } from "../host/cli/sample.js";
 import { syntheticPack } from "../bench/rule-pack.js";
 import { buildCorpus, corpusClock } from "../bench/corpus.js";
-import { T0 } from "./helpers.js";
-import { mutate, recordOf, ruleValues, SHAPE_KINDS, type ShapeKind } from "./prefilter-records.js";
+import { compareOnShapes, type Stats } from "./prefilter-compare.js";
 
-type Stats = ReturnType<ReturnType<typeof createCorrelator>["stats"]>;
-/** The record took part: some stage's predicate held (a candidate, or one dropped for time, key, lateness, tag). */
-const touched = (a: Stats, b: Stats) =>
-  (["candidates_stage1", "candidates_stage2", "no_key", "no_time", "late", "tag_conflict"] as const).some((k) => b[k] > a[k]);
 /** Counters that count among the records the engine inspects (validate "candidates" inspects fewer): all others agree. */
 const INSPECTED_ONLY = new Set(["prefilter_skipped", "prefilter_escaped", "invalid", "embedded_invalid", "args_truncated"]);
 const agreeing = (s: Stats) => Object.fromEntries(Object.entries(s).filter(([k]) => !INSPECTED_ONLY.has(k)));
@@ -65,42 +58,7 @@ const exampleRules = () => loadRuleFiles([dir("examples/rules")]).rules;
 const elasticLike = () => [SEED_RULE, ...exampleRules().filter((x) => x.id !== SEED_RULE.id), ...syntheticPack(320)];
 
 async function check(rules: SequenceRule[], seed: number, perShape: number) {
-  const r = rng(seed);
-  const values = ruleValues(rules, r);
-  const opts = { clock: () => T0 + 60_000, maxKeys: 4096, maxStateBytes: 16 << 20, latenessMs: 86_400_000, rules };
-  const fast = createCorrelator({ ...opts, validate: "candidates" });
-  const full = createCorrelator({ ...opts, validate: "all" });
-  const fb = new FluentBitFilter(await fluentBitVariant({}, rules));
-  expect(fb.x.podprobe_ready()).toBe(1);
-  const SKIPPED = COUNTER_NAMES.indexOf("prefilter_skipped");
-  const tally = new Map<ShapeKind, { records: number; skipped: number; touched: number; fluentBitSkipped: number }>(
-    SHAPE_KINDS.map((k) => [k, { records: 0, skipped: 0, touched: 0, fluentBitSkipped: 0 }]),
-  );
-  const bad: string[] = [];
-  for (let i = 0; i < perShape; i++) {
-    for (const kind of SHAPE_KINDS) {
-      let text = recordOf(kind, values, r);
-      for (let k = Math.floor(r() * 3); k > 0; k--) text = mutate(text, r);
-      const f0 = fast.stats();
-      const a0 = full.stats();
-      const outFast = fast.write(text + "\n");
-      const outFull = full.write(text + "\n");
-      const skipped = fast.stats().prefilter_skipped > f0.prefilter_skipped;
-      const took = touched(a0, full.stats());
-      const t = tally.get(kind)!;
-      t.records++;
-      if (skipped) t.skipped++;
-      if (took) t.touched++;
-      if (skipped && took) bad.push(`${kind}: ${text}`);
-      if (!outFast.equals(outFull)) bad.push(`${kind}, output differs: ${text}`);
-      const before = fb.counter(SKIPPED);
-      fb.call(text, T0 + 60_000);
-      if (fb.counter(SKIPPED) > before) {
-        t.fluentBitSkipped++;
-        if (took) bad.push(`${kind}, Fluent Bit entry: ${text}`);
-      }
-    }
-  }
+  const { tally, bad, fast, full } = await compareOnShapes(rules, seed, perShape, 16 << 20);
   const endFast = fast.end();
   const endFull = full.end();
   if (!endFast.equals(endFull)) bad.push("the held records released at the end differ");
