@@ -18,10 +18,14 @@
 // Needle table (NEEDLE bytes per needle): len u32 | flags u32 | offset of its bytes u32. The bytes are stored
 // padded to 8; beside them (BYTES_CAP further) a mask with 0x20 at the letters of case-insensitive needles.
 
+import { someStageHolds } from "./clauses";
+
 // @ts-ignore: decorator
 @inline const ONES: u64 = 0x0101010101010101;
 // @ts-ignore: decorator
 @inline const HIGHS: u64 = 0x8080808080808080;
+// @ts-ignore: decorator
+@inline const LOW_NIBBLES: u64 = 0x0F0F0F0F0F0F0F0F;
 // @ts-ignore: decorator
 @inline export const MAX_CLASSES: i32 = 4;
 /** Bytes after a record that the search may read (not use): input buffers keep this much room. */
@@ -58,10 +62,11 @@ const anchorMask: usize = heap.alloc(2 * 256 * 8); // per group and byte: the ne
 // @ts-ignore: decorator
 @inline const PAIR_BITS: u32 = 12;
 const tokenByPair: usize = heap.alloc((<usize>1 << PAIR_BITS) * 8);
-// per group, a bit per hashed triple of bytes (the byte before, the byte, the byte after) at which a flagged
-// byte may begin an escape or hold a needle's anchor: most flagged bytes fail this one look-up
+// per group, a byte per hashed triple of bytes (the byte before, the byte, the byte after; 16 bits of hash), not
+// 0 where a flagged byte may begin an escape or hold a needle's anchor: most flagged bytes fail this one look-up
+// (a byte, not a bit: the look-up is one load)
 // @ts-ignore: decorator
-@inline const TRIPLE_BYTES: usize = 8192;
+@inline const TRIPLE_BYTES: usize = 65536;
 const triples: usize = heap.alloc(2 * TRIPLE_BYTES);
 // @ts-ignore: decorator
 @inline const ANY: u32 = 0x100;
@@ -209,8 +214,8 @@ export function setAnchor(g: i32, j: i32, at: usize): void {
   if (ci && c - 0x61 < 26) addTriples(g, p0, p1, c & ~0x20, n0, n1);
 }
 
-@inline function tripleBit(x: u32): u32 {
-  return ((x & 0xFFFFFF) * 0x9E3779B1) >> 16; // 16 bits: TRIPLE_BYTES × 8
+@inline function tripleSlot(x: u32): usize {
+  return <usize>(((x & 0xFFFFFF) * 0x9E3779B1) >> 16); // 16 bits: TRIPLE_BYTES
 }
 
 /** (a, c, b) for a in {p0, p1} (or any byte: ANY) and b in {n0, n1} (or any) may hold something in group g. */
@@ -220,16 +225,14 @@ function addTriples(g: i32, p0: u32, p1: u32, c: u32, n0: u32, n1: u32): void {
     const a = p0 == ANY ? i : i == 0 ? p0 : p1;
     for (let k: u32 = 0; k < (n0 == ANY ? 256 : 2); k++) {
       const b = n0 == ANY ? k : k == 0 ? n0 : n1;
-      const bit = tripleBit(a | (c << 8) | (b << 16));
-      store<u8>(t + (bit >> 3), load<u8>(t + (bit >> 3)) | (<u8>1 << <u8>(bit & 7)));
+      store<u8>(t + tripleSlot(a | (c << 8) | (b << 16)), 1);
     }
   }
 }
 
 /** The flagged byte at h, with the bytes around it, may begin an escape or hold an anchor of group g. */
 @inline function tripleOk(g: i32, h: usize): bool {
-  const bit = tripleBit(load<u32>(h - 1));
-  return ((<u32>load<u8>(triples + <usize>g * TRIPLE_BYTES + (bit >> 3)) >> (bit & 7)) & 1) != 0;
+  return load<u8>(triples + <usize>g * TRIPLE_BYTES + tripleSlot(load<u32>(h - 1))) != 0;
 }
 
 function addAnchor(g: i32, c: u32, j: i32): void {
@@ -275,6 +278,8 @@ function bytesMatch(j: i32, s: usize): bool {
 
 /** Needles found by the last search of group 1 (group 0 stops at the first). */
 export let found: u64 = 0;
+/** The needle at which the last search of group 0 stopped (a bit), or 0 (an escape, or none). */
+export let hit: u64 = 0;
 /** The last search stopped at an escape (group 1: `found` is then partial). */
 export let stoppedAtEscape = false;
 
@@ -286,11 +291,13 @@ export let stoppedAtEscape = false;
 }
 
 /**
- * The quoted needles among m (those that may begin with the two bytes at s) not found yet that are at s after a quote: followed
- * by a quote that no `:` follows (a key), or by \" (inside a JSON text carried in a string), before end.
+ * The quoted needles among m (those that may begin with the two bytes at s) not found yet that are at s after a
+ * quote: followed by a quote that no `:` follows (a key), or by \" (inside a JSON text carried in a string),
+ * before end. True when some stage holds with them (the search may stop).
  */
-function tokensAt(s: usize, m: u64, end: usize): void {
+function tokensAt(s: usize, m: u64, end: usize): bool {
   m &= ~found;
+  let more = false;
   while (m != 0) {
     const j = <i32>ctz(m);
     m &= m - 1;
@@ -300,77 +307,128 @@ function tokensAt(s: usize, m: u64, end: usize): void {
     if (c == QUOTE) {
       if (<u32>load<u8>(after + 1) == 0x3A) continue; // a key
     } else if (c != BACKSLASH || after + 1 >= end || <u32>load<u8>(after + 1) != QUOTE) continue;
-    if (bytesMatch(j, s)) found |= <u64>1 << <u64>j;
+    if (bytesMatch(j, s)) {
+      found |= <u64>1 << <u64>j;
+      more = true;
+    }
   }
+  return more && someStageHolds(found);
 }
 
-/** Group 0: looks up the flagged bytes of the word at w; the position where the search stops, or GO_ON. */
+/** Group 0, v128 search: looks up the flagged bytes `bits` of the 16 bytes at w; where the search stops, or GO_ON. */
 function onWord0(w: usize, bits: u64, lo: usize, end: usize): usize {
   do {
-    const h = w + (ASC_FEATURE_SIMD ? <usize>ctz(bits) : <usize>(ctz(bits) >> 3));
+    const h = w + <usize>ctz(bits);
     bits &= bits - 1;
     if (!tripleOk(0, h)) continue;
-    const c = <usize>load<u8>(h);
-    if (c == BACKSLASH) {
-      if (escapeAt(h, end)) {
-        stoppedAtEscape = true;
-        return h;
-      }
-      continue;
-    }
-    let m = load<u64>(anchorMask + (c << 3));
-    while (m != 0) {
-      const j = <i32>ctz(m);
-      m &= m - 1;
-      const s = h - <usize>load<u8>(anchorOff + <usize>j);
-      // most flagged bytes are not inside a quoted needle: the byte before it is no quote
-      if ((nFlags(j) & QUOTED) != 0 && (s <= lo || <u32>load<u8>(s - 1) != QUOTE)) continue;
-      if (needleAt(j, s, lo, end)) return h;
-    }
+    const r = onByte0(h, lo, end);
+    if (r != GO_ON) return r;
   } while (bits != 0);
   return GO_ON;
 }
 
-/** Group 1: the same, gathering every needle into `found` (quotes delimit the tokens). */
+/**
+ * Group 0: a flagged byte at h that passed the triple look-up — an escape, or an anchor of needles compared in
+ * place (`hit`: the one found). h when the search stops there, else GO_ON; never a byte from end on.
+ */
+function onByte0(h: usize, lo: usize, end: usize): usize {
+  const c = <usize>load<u8>(h);
+  if (c == BACKSLASH) {
+    if (!escapeAt(h, end)) return GO_ON;
+    stoppedAtEscape = true;
+    return h;
+  }
+  let m = load<u64>(anchorMask + (c << 3));
+  while (m != 0) {
+    const j = <i32>ctz(m);
+    m &= m - 1;
+    const s = h - <usize>load<u8>(anchorOff + <usize>j);
+    // most flagged bytes are not inside a quoted needle: the byte before it is no quote
+    if ((nFlags(j) & QUOTED) != 0 && (s <= lo || <u32>load<u8>(s - 1) != QUOTE)) continue;
+    if (needleAt(j, s, lo, end)) {
+      hit = <u64>1 << <u64>j;
+      return h;
+    }
+  }
+  return GO_ON;
+}
+
+/**
+ * Group 1: the flagged byte at h — a quote (the quoted needles that may begin after it), an escape, or an anchor
+ * (gathered into `found`). The position where the search stops (an escape, or some stage holds), or GO_ON.
+ */
+// @ts-ignore: decorator
+@inline function onByte1(h: usize, lo: usize, end: usize): usize {
+  const c = <usize>load<u8>(h);
+  if (c == QUOTE) {
+    // a quote (opening a string, or closing one: then the bytes after it begin no needle but by chance)
+    const m = load<u64>(tokenByPair + pairSlot(<u32>load<u16>(h + 1)));
+    return m != 0 && tokensAt(h + 1, m, end) ? h : GO_ON;
+  }
+  return onOther1(h, c, lo, end);
+}
+
+/** Group 1: a flagged byte c at h that is no quote. */
+function onOther1(h: usize, c: usize, lo: usize, end: usize): usize {
+  if (!tripleOk(1, h)) return GO_ON;
+  if (c == BACKSLASH) {
+    if (escapeAt(h, end)) {
+      stoppedAtEscape = true;
+      return h;
+    }
+    return GO_ON;
+  }
+  let m = load<u64>(anchorMask + ((256 + c) << 3)) & ~found;
+  let more = false;
+  while (m != 0) {
+    const j = <i32>ctz(m);
+    m &= m - 1;
+    if (needleAt(j, h - <usize>load<u8>(anchorOff + <usize>MAX_NEEDLES + <usize>j), lo, end)) {
+      found |= <u64>1 << <u64>j;
+      more = true;
+    }
+  }
+  return more && someStageHolds(found) ? h : GO_ON;
+}
+
+/** Group 1, v128 search: the flagged bytes `bits` of the 16 bytes at w. */
 function onWord1(w: usize, bits: u64, lo: usize, end: usize): usize {
   do {
-    const h = w + (ASC_FEATURE_SIMD ? <usize>ctz(bits) : <usize>(ctz(bits) >> 3));
+    const h = w + <usize>ctz(bits);
     bits &= bits - 1;
-    const c = <usize>load<u8>(h);
-    if (c == QUOTE) {
-      // a quote (opening a string, or closing one: then the bytes after it begin no needle but by chance)
-      const m = load<u64>(tokenByPair + pairSlot(<u32>load<u16>(h + 1)));
-      if (m != 0) tokensAt(h + 1, m, end);
-      continue;
-    }
-    if (!tripleOk(1, h)) continue;
-    if (c == BACKSLASH) {
-      if (escapeAt(h, end)) {
-        stoppedAtEscape = true;
-        return h;
-      }
-      continue;
-    }
-    let m = load<u64>(anchorMask + ((256 + c) << 3)) & ~found;
-    while (m != 0) {
-      const j = <i32>ctz(m);
-      m &= m - 1;
-      if (needleAt(j, h - <usize>load<u8>(anchorOff + <usize>MAX_NEEDLES + <usize>j), lo, end)) found |= <u64>1 << <u64>j;
-    }
+    const r = onByte1(h, lo, end);
+    if (r != GO_ON) return r;
   } while (bits != 0);
+  return GO_ON;
+}
+
+/** Group 0, SWAR search: the flagged bytes f of the words at w (bit 8i + k: byte i of word k), looked up. */
+// @ts-ignore: decorator
+@inline function onPacked(w: usize, f: u64, lo: usize, end: usize): usize {
+  do {
+    const k = <usize>ctz(f);
+    f &= f - 1;
+    const h = w + ((k & 7) << 3) + (k >> 3);
+    if (!tripleOk(0, h)) continue;
+    const r = onByte0(h, lo, end);
+    if (r != GO_ON) return r;
+  } while (f != 0);
   return GO_ON;
 }
 
 // ── the search ──────────────────────────────────────────────────────────────────────────────────────────
 /**
- * Group 0: the first position in [p, end) where one of its needles occurs or an escape begins, or end.
- * Group 1: gathers every needle of [p, end) into `found`; stops at an escape (returns its position) or end.
- * stoppedAtEscape tells an escape from a needle. lo bounds how far back a needle may start (group 1: p must be
- * the record's start). Reads up to 31 bytes past end: callers keep that much room after every record (SLACK).
+ * Group 0: a position in [p, end) where one of its needles occurs (`hit` says which) or an escape begins, or
+ * end; the v128 search returns the first such position, the SWAR search one in the first 32 bytes that hold
+ * one. Group 1: gathers the needles of [p, end) into `found` (starting from `seed`) until some stage holds
+ * (returns that position: clauses.ts) or an escape (returns its position); else end. stoppedAtEscape tells an
+ * escape from the rest. lo bounds how far back a needle may start (group 1: p must be the record's start).
+ * Reads up to 31 bytes past end: callers keep that much room after every record (SLACK).
  */
-export function search(g: i32, lo: usize, p: usize, end: usize): usize {
+export function search(g: i32, lo: usize, p: usize, end: usize, seed: u64 = 0): usize {
   stoppedAtEscape = false;
-  found = 0;
+  hit = 0;
+  found = seed;
   const n = load<u32>(counts + <usize>g * 4);
   // one loop per group and class count, so a test that is not needed costs nothing
   if (g == 0) {
@@ -387,24 +445,6 @@ export function search(g: i32, lo: usize, p: usize, end: usize): usize {
 
 @inline function z(x: u64, m: u64, t: u64): u64 {
   return ((x | m) ^ t) - ONES;
-}
-
-/** High bits of the bytes of the word at w that lie at or past end (so that they are not flagged). */
-@inline function pastEnd(w: usize, end: usize): u64 {
-  return w + 8 <= end ? 0 : HIGHS & ~(<u64>-1 >> ((w + 8 - end) << 3));
-}
-
-/** The flagged bytes `bits` of the word at w, looked up by group G's rules. */
-// @ts-ignore: decorator
-@inline function onWord<G>(w: usize, bits: u64, lo: usize, end: usize): usize {
-  return sizeof<G>() == 1 ? onWord0(w, bits, lo, end) : onWord1(w, bits, lo, end);
-}
-
-/** A word of a step whose class tests were z: its flagged bytes looked up, if any. */
-// @ts-ignore: decorator
-@inline function onZ<G>(w: usize, z: u64, lo: usize, end: usize): usize {
-  if ((z & HIGHS) == HIGHS) return GO_ON;
-  return onWord<G>(w, ~z & HIGHS, lo, end);
 }
 
 /** The class tests of one word, ANDed: a byte's high bit is clear where it is in a class. */
@@ -439,7 +479,7 @@ export function search(g: i32, lo: usize, p: usize, end: usize): usize {
       if (bits != 0) {
         if (q + 16 > end) bits &= (<u64>1 << <u64>(end - q)) - 1;
         if (bits != 0) {
-          const r = onWord<G>(q, bits, lo, end);
+          const r = sizeof<G>() == 1 ? onWord0(q, bits, lo, end) : onWord1(q, bits, lo, end);
           if (r != GO_ON) return r;
         }
       }
@@ -447,33 +487,72 @@ export function search(g: i32, lo: usize, p: usize, end: usize): usize {
     }
     return end;
   } else {
+    // (only the constants of the classes tested: a load whose value is unused still runs)
     const m0 = load<u64>(c), t0 = load<u64>(c, 8);
-    const m1 = load<u64>(c, 16), t1 = load<u64>(c, 24);
-    const m2 = load<u64>(c, 32), t2 = load<u64>(c, 40);
-    const m3 = load<u64>(c, 48), t3 = load<u64>(c, 56);
-    // four words per step: their class tests meet in one branch; then only the flagged words are looked at
-    while (q + 32 <= end) {
+    const m1 = N >= 2 ? load<u64>(c, 16) : 0, t1 = N >= 2 ? load<u64>(c, 24) : 0;
+    const m2 = N >= 3 ? load<u64>(c, 32) : 0, t2 = N >= 3 ? load<u64>(c, 40) : 0;
+    const m3 = N >= 4 ? load<u64>(c, 48) : 0, t3 = N >= 4 ? load<u64>(c, 56) : 0;
+    if (sizeof<G>() == 2) {
+      // group 1: most words of a record that comes this far hold a quote, so they are taken one at a time and
+      // their flagged bytes looked at in place, in order (bytes from end on are not)
+      while (q < end) {
+        let bits = ~zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) & HIGHS;
+        if (q + 8 > end) bits &= ~(<u64>-1 << ((<u64>(end - q)) << 3)); // (not the bytes from end on)
+        while (bits != 0) {
+          const h = q + <usize>(ctz(bits) >> 3);
+          bits &= bits - 1;
+          if (load<u8>(h) == <u8>QUOTE) {
+            // a quote (opening a string, or closing one: then the bytes after it begin no needle but by chance)
+            const m = load<u64>(tokenByPair + pairSlot(<u32>load<u16>(h, 1)));
+            if (m == 0) continue;
+            if (tokensAt(h + 1, m, end)) return h;
+          } else {
+            const r = onOther1(h, <usize>load<u8>(h), lo, end);
+            if (r != GO_ON) return r;
+          }
+        }
+        q += 8;
+      }
+      return end;
+    }
+    // group 0: eight words per step: their class tests meet in one branch; then the flagged bytes of the eight
+    // are gathered into one mask, bit 8i + k for byte i of word k (so they are not visited in address order)
+    while (q + 64 <= end) {
+      const z0 = zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3), z1 = zw<T>(load<u64>(q, 8), m0, t0, m1, t1, m2, t2, m3, t3);
+      const z2 = zw<T>(load<u64>(q, 16), m0, t0, m1, t1, m2, t2, m3, t3), z3 = zw<T>(load<u64>(q, 24), m0, t0, m1, t1, m2, t2, m3, t3);
+      const z4 = zw<T>(load<u64>(q, 32), m0, t0, m1, t1, m2, t2, m3, t3), z5 = zw<T>(load<u64>(q, 40), m0, t0, m1, t1, m2, t2, m3, t3);
+      const z6 = zw<T>(load<u64>(q, 48), m0, t0, m1, t1, m2, t2, m3, t3), z7 = zw<T>(load<u64>(q, 56), m0, t0, m1, t1, m2, t2, m3, t3);
+      if ((z0 & z1 & z2 & z3 & z4 & z5 & z6 & z7 & HIGHS) != HIGHS) {
+        const f = ~(((z0 & HIGHS) >> 7) | ((z1 & HIGHS) >> 6) | ((z2 & HIGHS) >> 5) | ((z3 & HIGHS) >> 4) |
+          ((z4 & HIGHS) >> 3) | ((z5 & HIGHS) >> 2) | ((z6 & HIGHS) >> 1) | (z7 & HIGHS));
+        const r = onPacked(q, f, lo, end);
+        if (r != GO_ON) return r;
+      }
+      q += 64;
+    }
+    if (q + 32 <= end) {
       const z0 = zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3), z1 = zw<T>(load<u64>(q, 8), m0, t0, m1, t1, m2, t2, m3, t3);
       const z2 = zw<T>(load<u64>(q, 16), m0, t0, m1, t1, m2, t2, m3, t3), z3 = zw<T>(load<u64>(q, 24), m0, t0, m1, t1, m2, t2, m3, t3);
       if ((z0 & z1 & z2 & z3 & HIGHS) != HIGHS) {
-        let r = onZ<G>(q, z0, lo, end);
-        if (r == GO_ON) r = onZ<G>(q + 8, z1, lo, end);
-        if (r == GO_ON) r = onZ<G>(q + 16, z2, lo, end);
-        if (r == GO_ON) r = onZ<G>(q + 24, z3, lo, end);
+        const f = ~(((z0 & HIGHS) >> 7) | ((z1 & HIGHS) >> 6) | ((z2 & HIGHS) >> 5) | ((z3 & HIGHS) >> 4)) & LOW_NIBBLES;
+        const r = onPacked(q, f, lo, end);
         if (r != GO_ON) return r;
       }
       q += 32;
     }
-    // the last words; the last may reach past end (callers keep the slack): bytes from end on are not flagged
+    // the last words; the last may reach past end (callers keep the slack): a flagged byte there is looked up
+    // like any, and never reported (no needle or escape fits before end: onByte0)
     while (q < end) {
-      const z = zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) | pastEnd(q, end);
-      if ((z & HIGHS) != HIGHS) {
-        const r = onWord<G>(q, ~z & HIGHS, lo, end);
+      let bits = ~zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) & HIGHS;
+      while (bits != 0) {
+        const h = q + <usize>(ctz(bits) >> 3);
+        bits &= bits - 1;
+        if (!tripleOk(0, h)) continue;
+        const r = onByte0(h, lo, end);
         if (r != GO_ON) return r;
       }
       q += 8;
     }
     return end;
   }
-
 }

@@ -11,24 +11,18 @@
 // Event carried inside a string, sends the record the full way).
 
 import { rd } from "./program";
-import { search, found, stoppedAtEscape, setClass, setClasses, setNeedle, setSlashEscapes, slashEscapes, clearAnchors, setAnchor, setToken, covers, nextCovered, anchorCovered, nLen, needleBytes, MAX_CLASSES, MAX_NEEDLES, BYTES_CAP, CI, SLACK } from "./needles";
+import { search, found, hit, stoppedAtEscape, setClass, setClasses, setNeedle, setSlashEscapes, slashEscapes, clearAnchors, setAnchor, setToken, covers, nextCovered, anchorCovered, nLen, needleBytes, MAX_CLASSES, MAX_NEEDLES, BYTES_CAP, CI, SLACK } from "./needles";
 import { decodeEscape, decodedLen, nextBackslash } from "./strings";
 import { bump, C_PREFILTER_ESCAPED } from "./counters";
+import { someStageHolds, setStageCount, setClauseCount, setClause, MAX_STAGES, MAX_CLAUSES } from "./clauses";
 
 // @ts-ignore: decorator
 @inline const MAGIC: u32 = 0x4C465050; // 'PPFL'
 // @ts-ignore: decorator
-@inline const MAX_STAGES: i32 = 64;
-// @ts-ignore: decorator
-@inline const MAX_CLAUSES: i32 = 8;
-// @ts-ignore: decorator
 @inline export const SCRATCH_BYTES: usize = 65536; // larger records with escapes take the full path
 
 export let prefilterLoaded = false;
-let stageCount = 0;
 let phase2 = false;
-const clauseCounts: usize = heap.alloc(<usize>MAX_STAGES);
-const clauses: usize = heap.alloc(<usize>(MAX_STAGES * MAX_CLAUSES) * 8); // per stage and clause: needle mask
 const scratch: usize = heap.alloc(SCRATCH_BYTES + SLACK);
 
 function mask64(): u64 {
@@ -95,15 +89,16 @@ export function loadPrefilter(): bool {
       if (!anchorCovered(g, j)) return false;
     }
   }
-  stageCount = <i32>rd();
+  const stageCount = <i32>rd();
   if (stageCount < 1 || stageCount > MAX_STAGES) return false;
+  setStageCount(stageCount);
   phase2 = false;
   for (let s = 0; s < stageCount; s++) {
     const k = <i32>rd();
     if (k < 1 || k > MAX_CLAUSES) return false;
     if (k > 1) phase2 = true;
-    store<u8>(clauseCounts + <usize>s, <u8>k);
-    for (let c = 0; c < k; c++) store<u64>(clauses + <usize>(s * MAX_CLAUSES + c) * 8, mask64());
+    setClauseCount(s, k);
+    for (let c = 0; c < k; c++) setClause(s, c, mask64());
   }
   prefilterLoaded = true;
   return true;
@@ -112,17 +107,6 @@ export function loadPrefilter(): bool {
 /** The first position in [q, end) where a group-0 needle or an escape is (stoppedAtEscape: which), or end. */
 export function firstEvent(lo: usize, q: usize, end: usize): usize {
   return search(0, lo, q, end);
-}
-
-/** Some stage has a needle of every one of its clauses in `found`. */
-function someStageHolds(found: u64): bool {
-  for (let s = 0; s < stageCount; s++) {
-    const k = <i32>load<u8>(clauseCounts + <usize>s);
-    let ok = true;
-    for (let c = 0; c < k && ok; c++) ok = (load<u64>(clauses + <usize>(s * MAX_CLAUSES + c) * 8) & found) != 0;
-    if (ok) return true;
-  }
-  return false;
 }
 
 /** Decodes every escape of [p, end) into scratch (runs between backslashes are copied in bulk); its length. */
@@ -145,15 +129,17 @@ function decodeAll(p: usize, end: usize): usize {
  */
 export function mayBeCandidate(p: usize, end: usize): bool {
   if (search(0, p, p, end) >= end) return false;
+  // (the needle group 0 stopped at counts for group 1 too: with it, a stage may hold early)
+  const first = hit;
   if (!stoppedAtEscape) {
     if (!phase2) return true;
-    search(1, p, p, end);
+    search(1, p, p, end, first);
     if (!stoppedAtEscape) return someStageHolds(found);
   }
   // an escape may spell a needle: look again at the decoded text
   bump(C_PREFILTER_ESCAPED);
   if (end - p > SCRATCH_BYTES) return true;
   const n = decodeAll(p, end);
-  search(1, scratch, scratch, scratch + n);
+  search(1, scratch, scratch, scratch + n, first);
   return stoppedAtEscape || someStageHolds(found);
 }
