@@ -62,6 +62,9 @@ const anchorMask: usize = heap.alloc(2 * 256 * 8); // per group and byte: the ne
 // @ts-ignore: decorator
 @inline const PAIR_BITS: u32 = 12;
 const tokenByPair: usize = heap.alloc((<usize>1 << PAIR_BITS) * 8);
+// quoted needles by length (MAX_TOKEN + 1 masks): a string's first quote or backslash tells which may be there
+const tokenByLength: usize = heap.alloc((MAX_TOKEN + 1) * 8);
+let longestToken: usize = 0;
 // per group, a byte per hashed triple of bytes (the byte before, the byte, the byte after; 16 bits of hash), not
 // 0 where a flagged byte may begin an escape or hold a needle's anchor: most flagged bytes fail this one look-up
 // (a byte, not a bit: the look-up is one load)
@@ -116,6 +119,8 @@ export function clearAnchors(): void {
   // an escape that may spell a needle byte: \u, and \/ when a needle holds a slash, after any byte
   for (let g = 0; g < 2; g++) addTriples(g, ANY, ANY, BACKSLASH, 0x75, slashEscapes ? 0x2F : 0x75);
   memory.fill(tokenByPair, 0, (<usize>1 << PAIR_BITS) * 8);
+  memory.fill(tokenByLength, 0, (MAX_TOKEN + 1) * 8);
+  longestToken = 0;
 }
 
 /** The slot of tokenByPair for the two bytes b0 b1 (read as a little-endian u16). */
@@ -129,6 +134,9 @@ export function setToken(j: i32): bool {
   if ((nFlags(j) & QUOTED) == 0 || len > MAX_TOKEN) return false;
   const ci = (nFlags(j) & CI) != 0;
   const c = <u32>load<u8>(nBytes(j));
+  const at = tokenByLength + (len << 3);
+  store<u64>(at, load<u64>(at) | (<u64>1 << <u64>j));
+  if (len > longestToken) longestToken = len;
   if (len == 1) {
     addPair(c, QUOTE, j, ci);
     addPair(c, BACKSLASH, j, ci);
@@ -293,26 +301,41 @@ export let stoppedAtEscape = false;
 /**
  * The quoted needles among m (those that may begin with the two bytes at s) not found yet that are at s after a
  * quote: followed by a quote that no `:` follows (a key), or by \" (inside a JSON text carried in a string),
- * before end. True when some stage holds with them (the search may stop).
+ * before end. A needle holds no quote or backslash (JSON spells those escaped), so the first one after s ends
+ * the only token that may be there: its length picks the needles. True when some stage holds with them.
  */
 function tokensAt(s: usize, m: u64, end: usize): bool {
-  m &= ~found;
+  const e = tokenEnd(s, end);
+  const len = e - s;
+  if (len > longestToken || e >= end) return false;
+  m &= load<u64>(tokenByLength + (len << 3)) & ~found;
+  if (m == 0) return false;
+  if (<u32>load<u8>(e) == QUOTE) {
+    if (<u32>load<u8>(e + 1) == 0x3A) return false; // a key
+  } else if (e + 1 >= end || <u32>load<u8>(e + 1) != QUOTE) return false;
   let more = false;
-  while (m != 0) {
+  do {
     const j = <i32>ctz(m);
     m &= m - 1;
-    const after = s + nLen(j);
-    if (after >= end) continue;
-    const c = <u32>load<u8>(after);
-    if (c == QUOTE) {
-      if (<u32>load<u8>(after + 1) == 0x3A) continue; // a key
-    } else if (c != BACKSLASH || after + 1 >= end || <u32>load<u8>(after + 1) != QUOTE) continue;
     if (bytesMatch(j, s)) {
       found |= <u64>1 << <u64>j;
       more = true;
     }
-  }
+  } while (m != 0);
   return more && someStageHolds(found);
+}
+
+/** The first quote or backslash in [s, s + longestToken] (or a position past that, or end). */
+function tokenEnd(s: usize, end: usize): usize {
+  const stop = min(end, s + longestToken + 1);
+  let p = s;
+  while (p < stop) {
+    const x = load<u64>(p);
+    const bits = ~(z(x, HIGHS, ONES * QUOTE) & z(x, HIGHS, ONES * BACKSLASH)) & HIGHS;
+    if (bits != 0) return p + <usize>(ctz(bits) >> 3);
+    p += 8;
+  }
+  return p;
 }
 
 /** Group 0, v128 search: looks up the flagged bytes `bits` of the 16 bytes at w; where the search stops, or GO_ON. */
