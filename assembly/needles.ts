@@ -425,6 +425,12 @@ function onWord1(w: usize, bits: u64, lo: usize, end: usize): usize {
   return GO_ON;
 }
 
+/** The flagged bytes of four words' class tests z0..z3 in one mask: bit 8i + k for byte i of word k. */
+// @ts-ignore: decorator
+@inline function packed(z0: u64, z1: u64, z2: u64, z3: u64): u64 {
+  return ~(((z0 & HIGHS) >> 7) | ((z1 & HIGHS) >> 6) | ((z2 & HIGHS) >> 5) | ((z3 & HIGHS) >> 4)) & LOW_NIBBLES;
+}
+
 /** Group 0, SWAR search: the flagged bytes f of the words at w (bit 8i + k: byte i of word k), looked up. */
 // @ts-ignore: decorator
 @inline function onPacked(w: usize, f: u64, lo: usize, end: usize): usize {
@@ -480,6 +486,18 @@ export function search(g: i32, lo: usize, p: usize, end: usize, seed: u64 = 0): 
   return r;
 }
 
+/** v128 build: the bytes at q of a class followed by a byte of its next class (the byte after is there: slack). */
+// @ts-ignore: decorator
+@inline function hitsAt<T>(q: usize, m0: v128, t0: v128, n0: v128, u0: v128, m1: v128, t1: v128, n1: v128, u1: v128, m2: v128, t2: v128, n2: v128, u2: v128, m3: v128, t3: v128, n3: v128, u3: v128): v128 {
+  const v = v128.load(q);
+  const w = v128.load(q, 1);
+  let hit = v128.and(i8x16.eq(v128.or(v, m0), t0), i8x16.eq(v128.or(w, n0), u0));
+  if (sizeof<T>() >= 2) hit = v128.or(hit, v128.and(i8x16.eq(v128.or(v, m1), t1), i8x16.eq(v128.or(w, n1), u1)));
+  if (sizeof<T>() >= 4) hit = v128.or(hit, v128.and(i8x16.eq(v128.or(v, m2), t2), i8x16.eq(v128.or(w, n2), u2)));
+  if (sizeof<T>() >= 8) hit = v128.or(hit, v128.and(i8x16.eq(v128.or(v, m3), t3), i8x16.eq(v128.or(w, n3), u3)));
+  return hit;
+}
+
 // T carries the class count (u8 1, u16 2, u32 3, u64 4), G the group (u8 0, u16 1): folded at compile time
 // @ts-ignore: decorator
 @inline function scan<T, G>(lo: usize, q: usize, end: usize): usize {
@@ -490,14 +508,19 @@ export function search(g: i32, lo: usize, p: usize, end: usize, seed: u64 = 0): 
     const m1 = i8x16.splat(load<i8>(c, 16)), t1 = i8x16.splat(load<i8>(c, 17)), n1 = i8x16.splat(load<i8>(c, 18)), u1 = i8x16.splat(load<i8>(c, 19));
     const m2 = i8x16.splat(load<i8>(c, 32)), t2 = i8x16.splat(load<i8>(c, 33)), n2 = i8x16.splat(load<i8>(c, 34)), u2 = i8x16.splat(load<i8>(c, 35));
     const m3 = i8x16.splat(load<i8>(c, 48)), t3 = i8x16.splat(load<i8>(c, 49)), n3 = i8x16.splat(load<i8>(c, 50)), u3 = i8x16.splat(load<i8>(c, 51));
+    // 32 bytes per step, one branch for both halves
+    while (q + 32 <= end) {
+      const h0 = hitsAt<T>(q, m0, t0, n0, u0, m1, t1, n1, u1, m2, t2, n2, u2, m3, t3, n3, u3);
+      const h1 = hitsAt<T>(q + 16, m0, t0, n0, u0, m1, t1, n1, u1, m2, t2, n2, u2, m3, t3, n3, u3);
+      if (v128.any_true(v128.or(h0, h1))) {
+        const bits = <u64>i8x16.bitmask(h0) | (<u64>i8x16.bitmask(h1) << 16);
+        const r = sizeof<G>() == 1 ? onWord0(q, bits, lo, end) : onWord1(q, bits, lo, end);
+        if (r != GO_ON) return r;
+      }
+      q += 32;
+    }
     while (q < end) {
-      // a byte of a class followed by a byte of its next class (the byte after is there: records keep slack)
-      const v = v128.load(q);
-      const w = v128.load(q, 1);
-      let hit = v128.and(i8x16.eq(v128.or(v, m0), t0), i8x16.eq(v128.or(w, n0), u0));
-      if (N >= 2) hit = v128.or(hit, v128.and(i8x16.eq(v128.or(v, m1), t1), i8x16.eq(v128.or(w, n1), u1)));
-      if (N >= 3) hit = v128.or(hit, v128.and(i8x16.eq(v128.or(v, m2), t2), i8x16.eq(v128.or(w, n2), u2)));
-      if (N >= 4) hit = v128.or(hit, v128.and(i8x16.eq(v128.or(v, m3), t3), i8x16.eq(v128.or(w, n3), u3)));
+      const hit = hitsAt<T>(q, m0, t0, n0, u0, m1, t1, n1, u1, m2, t2, n2, u2, m3, t3, n3, u3);
       let bits = <u64>i8x16.bitmask(hit);
       if (bits != 0) {
         if (q + 16 > end) bits &= (<u64>1 << <u64>(end - q)) - 1;
@@ -557,8 +580,7 @@ export function search(g: i32, lo: usize, p: usize, end: usize, seed: u64 = 0): 
       const z0 = zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3), z1 = zw<T>(load<u64>(q, 8), m0, t0, m1, t1, m2, t2, m3, t3);
       const z2 = zw<T>(load<u64>(q, 16), m0, t0, m1, t1, m2, t2, m3, t3), z3 = zw<T>(load<u64>(q, 24), m0, t0, m1, t1, m2, t2, m3, t3);
       if ((z0 & z1 & z2 & z3 & HIGHS) != HIGHS) {
-        const f = ~(((z0 & HIGHS) >> 7) | ((z1 & HIGHS) >> 6) | ((z2 & HIGHS) >> 5) | ((z3 & HIGHS) >> 4)) & LOW_NIBBLES;
-        const r = onPacked(q, f, lo, end);
+        const r = onPacked(q, packed(z0, z1, z2, z3), lo, end);
         if (r != GO_ON) return r;
       }
       q += 32;
