@@ -182,9 +182,10 @@ function passLines(a: usize, b: usize): void {
 let calls: u32 = 0;
 /** Records passed over by the prefilter since the counters were last brought up to date (foldSkipped). */
 let skipped: u32 = 0;
-export function processOne(p: usize, n: usize, timeSec: u32, timeNsec: u32, tag: usize, tagLen: usize): usize {
+// @ts-ignore: decorator
+@inline export function processOne(p: usize, n: usize, timeSec: u32, timeNsec: u32, tag: usize, tagLen: usize): usize {
   // most records: no required literal, so no candidate — counted and answered with their own pointer (their
-  // tag, the source, and their time are never looked at)
+  // tag, the source, and their time are never looked at; this much is inlined into the entry)
   let prefiltered = false;
   if (prefilterOn && n - 1 < maxRecordBytes && load<u8>(p + n) == 0) {
     if (!mayBeCandidate(p, p + n)) {
@@ -193,6 +194,11 @@ export function processOne(p: usize, n: usize, timeSec: u32, timeNsec: u32, tag:
     }
     prefiltered = true;
   }
+  return inspectOne(p, n, timeSec, timeNsec, tag, tagLen, prefiltered);
+}
+
+/** processOne for a record the prefilter did not pass over (prefiltered: it searched it). */
+function inspectOne(p: usize, n: usize, timeSec: u32, timeNsec: u32, tag: usize, tagLen: usize, prefiltered: bool): usize {
   // the key sweep runs once per 1024 inspected records: only they create keys or move a watermark
   if ((++calls & SWEEP_CALLS) == 0) sweep();
   foldSkipped();

@@ -447,25 +447,29 @@ function onWord1(w: usize, bits: u64, lo: usize, end: usize): usize {
 
 // ── the search ──────────────────────────────────────────────────────────────────────────────────────────
 /**
- * Group 0: a position in [p, end) where one of its needles occurs (`hit` says which) or an escape begins, or
+ * search0 — group 0: a position in [p, end) where one of its needles occurs (`hit` says which) or an escape begins, or
  * end; the v128 search returns the first such position, the SWAR search one in the first 32 bytes that hold
- * one. Group 1: gathers the needles of [p, end) into `found` (starting from `seed`) until some stage holds
+ * one. search1 — group 1: gathers the needles of [p, end) into `found` (starting from `seed`) until some stage holds
  * (returns that position: clauses.ts) or an escape (returns its position); else end. stoppedAtEscape tells an
  * escape from the rest. lo bounds how far back a needle may start (group 1: p must be the record's start).
  * Reads up to 31 bytes past end: callers keep that much room after every record (SLACK).
  */
-export function search(g: i32, lo: usize, p: usize, end: usize, seed: u64 = 0): usize {
+export function search0(lo: usize, p: usize, end: usize): usize {
   stoppedAtEscape = false;
   hit = 0;
-  found = seed;
-  const n = load<u32>(counts + <usize>g * 4);
   // one loop per group and class count, so a test that is not needed costs nothing
-  if (g == 0) {
-    if (n == 1) return scan<u8, u8>(lo, p, end);
-    if (n == 2) return scan<u16, u8>(lo, p, end);
-    if (n == 3) return scan<u32, u8>(lo, p, end);
-    return scan<u64, u8>(lo, p, end);
-  }
+  const n = load<u32>(counts);
+  if (n == 1) return scan<u8, u8>(lo, p, end);
+  if (n == 2) return scan<u16, u8>(lo, p, end);
+  if (n == 3) return scan<u32, u8>(lo, p, end);
+  return scan<u64, u8>(lo, p, end);
+}
+
+/** Group 1 (see search0). */
+export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
+  stoppedAtEscape = false;
+  found = seed;
+  const n = load<u32>(counts, 4);
   if (n == 1) return scan<u8, u16>(lo, p, end);
   if (n == 2) return scan<u16, u16>(lo, p, end);
   if (n == 3) return scan<u32, u16>(lo, p, end);

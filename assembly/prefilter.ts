@@ -11,7 +11,7 @@
 // Event carried inside a string, sends the record the full way).
 
 import { rd } from "./program";
-import { search, found, hit, stoppedAtEscape, setClass, setClasses, setNeedle, setSlashEscapes, slashEscapes, clearAnchors, setAnchor, setToken, covers, nextCovered, anchorCovered, nLen, needleBytes, MAX_CLASSES, MAX_NEEDLES, BYTES_CAP, CI, SLACK } from "./needles";
+import { search0, search1, found, hit, stoppedAtEscape, setClass, setClasses, setNeedle, setSlashEscapes, slashEscapes, clearAnchors, setAnchor, setToken, covers, nextCovered, anchorCovered, nLen, needleBytes, MAX_CLASSES, MAX_NEEDLES, BYTES_CAP, CI, SLACK } from "./needles";
 import { decodeEscape, decodedLen, nextBackslash } from "./strings";
 import { bump, C_PREFILTER_ESCAPED } from "./counters";
 import { someStageHolds, setStageCount, setClauseCount, setClause, MAX_STAGES, MAX_CLAUSES } from "./clauses";
@@ -106,7 +106,7 @@ export function loadPrefilter(): bool {
 
 /** The first position in [q, end) where a group-0 needle or an escape is (stoppedAtEscape: which), or end. */
 export function firstEvent(lo: usize, q: usize, end: usize): usize {
-  return search(0, lo, q, end);
+  return search0(lo, q, end);
 }
 
 /** Decodes every escape of [p, end) into scratch (runs between backslashes are copied in bulk); its length. */
@@ -128,18 +128,18 @@ function decodeAll(p: usize, end: usize): usize {
  * in it, and no escape could spell one. Needs SLACK bytes of room after end.
  */
 export function mayBeCandidate(p: usize, end: usize): bool {
-  if (search(0, p, p, end) >= end) return false;
+  if (search0(p, p, end) >= end) return false;
   // (the needle group 0 stopped at counts for group 1 too: with it, a stage may hold early)
   const first = hit;
   if (!stoppedAtEscape) {
     if (!phase2) return true;
-    search(1, p, p, end, first);
+    search1(p, p, end, first);
     if (!stoppedAtEscape) return someStageHolds(found);
   }
   // an escape may spell a needle: look again at the decoded text
   bump(C_PREFILTER_ESCAPED);
   if (end - p > SCRATCH_BYTES) return true;
   const n = decodeAll(p, end);
-  search(1, scratch, scratch, scratch + n, first);
+  search1(scratch, scratch, scratch + n, first);
   return stoppedAtEscape || someStageHolds(found);
 }
