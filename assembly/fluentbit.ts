@@ -26,13 +26,14 @@ export function setup(program: usize, programLen: usize, options: usize, optionC
 // @ts-ignore: decorator
 @inline const SLACK: usize = 32; // needles.ts SLACK
 const arena: usize = heap.alloc(ARENA_BYTES);
+const arenaEnd: usize = arena + ARENA_BYTES;
 let arenaTop: usize = arena;
 let arenaLive: u32 = 0;
 
 export function malloc(size: usize): usize {
   const p = arenaTop;
   const next = (p + size + SLACK + 7) & ~7;
-  if (next - arena <= ARENA_BYTES && size < ARENA_BYTES) {
+  if (next <= arenaEnd && size < ARENA_BYTES) {
     arenaTop = next;
     arenaLive++;
     return p;
@@ -42,9 +43,13 @@ export function malloc(size: usize): usize {
 
 export function free(ptr: usize): void {
   if (ptr - arena < ARENA_BYTES) {
-    const live = arenaLive - 1;
-    if (live == 0) arenaTop = arena;
-    if (live != u32.MAX_VALUE) arenaLive = live; // (a double free must not wrap the count)
+    const live = arenaLive;
+    if (live > 1) arenaLive = live - 1;
+    else {
+      // the last block handed out (or a double free: the count does not wrap)
+      arenaLive = 0;
+      arenaTop = arena;
+    }
   } else if (ptr != 0) heap.free(ptr);
 }
 
