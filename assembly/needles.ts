@@ -74,6 +74,12 @@ const triples: usize = heap.alloc(2 * TRIPLE_BYTES);
 // @ts-ignore: decorator
 @inline const ANY: u32 = 0x100;
 export let slashEscapes = false;
+// Group 1's SWAR search drops a flagged byte whose next byte has neither bit 6 nor bit 0 set (`:`, `,`, an even
+// digit: most closing quotes) when nothing it looks for needs one there: every quoted needle's first byte, the
+// byte after every group-1 anchor, and the bytes after a backslash that matter (`u`, `/`) have one of them.
+// @ts-ignore: decorator
+@inline const NEXT_BITS: u32 = 0x41;
+let nextFilter = true;
 
 // ── tables (filled by prefilter.ts from the program) ────────────────────────────────────────────────────
 @inline function constAt(g: i32, i: i32): usize {
@@ -121,6 +127,12 @@ export function clearAnchors(): void {
   memory.fill(tokenByPair, 0, (<usize>1 << PAIR_BITS) * 8);
   memory.fill(tokenByLength, 0, (MAX_TOKEN + 1) * 8);
   longestToken = 0;
+  nextFilter = true;
+}
+
+/** Byte b (both cases when ci and a letter) may follow a flagged byte under group 1's next-byte filter. */
+function passesNext(b: u32, ci: bool): bool {
+  return (b & NEXT_BITS) != 0 && (!ci || b - 0x61 >= 26 || ((b & ~0x20) & NEXT_BITS) != 0);
 }
 
 /** The slot of tokenByPair for the two bytes b0 b1 (read as a little-endian u16). */
@@ -134,6 +146,7 @@ export function setToken(j: i32): bool {
   if ((nFlags(j) & QUOTED) == 0 || len > MAX_TOKEN) return false;
   const ci = (nFlags(j) & CI) != 0;
   const c = <u32>load<u8>(nBytes(j));
+  if (!passesNext(c, ci)) nextFilter = false;
   const at = tokenByLength + (len << 3);
   store<u64>(at, load<u64>(at) | (<u64>1 << <u64>j));
   if (len > longestToken) longestToken = len;
@@ -220,6 +233,7 @@ export function setAnchor(g: i32, j: i32, at: usize): void {
   }
   addTriples(g, p0, p1, c, n0, n1);
   if (ci && c - 0x61 < 26) addTriples(g, p0, p1, c & ~0x20, n0, n1);
+  if (g == 1 && (at + 1 >= nLen(j) || !passesNext(n0, ci))) nextFilter = false;
 }
 
 @inline function tripleSlot(x: u32): usize {
@@ -544,9 +558,12 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
     const m3 = N >= 4 ? load<u64>(c, 48) : 0, t3 = N >= 4 ? load<u64>(c, 56) : 0;
     if (sizeof<G>() == 2) {
       // group 1: most words of a record that comes this far hold a quote, so they are taken one at a time and
-      // their flagged bytes looked at in place, in order (bytes from end on are not)
+      // their flagged bytes looked at in place, in order (bytes from end on are not); most closing quotes are
+      // dropped by the byte after them (nextFilter)
+      const pass: u64 = nextFilter ? 0 : HIGHS;
       while (q < end) {
-        let bits = ~zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) & HIGHS;
+        const y = load<u64>(q, 1); // each byte's next byte (the last word's reach into the slack)
+        let bits = ~zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) & ((y << 1) | (y << 7) | pass) & HIGHS;
         if (q + 8 > end) bits &= ~(<u64>-1 << ((<u64>(end - q)) << 3)); // (not the bytes from end on)
         while (bits != 0) {
           const h = q + <usize>(ctz(bits) >> 3);

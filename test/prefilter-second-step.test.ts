@@ -4,7 +4,7 @@
 // does not send the record through decoding (prefilter_escaped), while one before it does. Checked with the seed
 // rule in the library (v128 search) and in the Fluent Bit module (SWAR search), on the same records.
 import { expect, test } from "vitest";
-import { COUNTER_NAMES, createCorrelator } from "../host/index.js";
+import { COUNTER_NAMES, createCorrelator, ruleFromToml } from "../host/index.js";
 import { FluentBitFilter } from "../host/fluent-bit/driver.js";
 import { fluentBitVariant } from "../host/fluent-bit/build.js";
 import { line, s1, T0 } from "./helpers.js";
@@ -56,4 +56,23 @@ test("an escape after the literals that make the stage hold costs no decoding; o
   // an escape that spells the tool's name: found after decoding
   const spelled = exec("curl").replace('"name":"curl"', '"name":"\\u0063url"').replace('"curl","-k"', '"\\u0063url","-k"');
   expect(await decide(spelled)).toEqual(both({ skipped: 0, escaped: 1, candidates: 1 }));
+}, 30_000);
+
+test("a literal that begins with a byte the closing-quote filter would drop ('.') is still found in the second step", async () => {
+  // ".hx" is a further clause (searched after quotes, by the two bytes after each), "(px)" the first; a quote
+  // followed by '.' is one the Fluent Bit search drops when no literal needs it, so here it must not
+  const rules = [ruleFromToml({ rule: { rule_id: "dots", name: "dots", description: "dots", risk_score: 21, severity: "low", type: "eql", language: "eql", query: 'process where process.name == ".hx" and process.parent.name == "(px)"' } }, "dots.toml")];
+  const record = (name: string, parent: string) => line({ ...s1(0, { name, args: [name] }), process: { name, args: [name], parent: { name: parent }, interactive: true } });
+  const c = createCorrelator({ clock: () => NOW, maxKeys: 1024, maxStateBytes: 4 << 20, rules });
+  const fb = new FluentBitFilter(await fluentBitVariant({}, rules));
+  const CANDIDATES = COUNTER_NAMES.indexOf("candidates_stage1");
+  const SKIPPED = COUNTER_NAMES.indexOf("prefilter_skipped");
+  for (const [name, parent, candidate] of [[".hx", "(px)", true], [".hxy", "(px)", false], [".hx", "(pxz)", false]] as const) {
+    const before = c.stats(), fbBefore = [fb.counter(CANDIDATES), fb.counter(SKIPPED)];
+    c.write(record(name, parent) + "\n");
+    fb.call(record(name, parent), NOW);
+    const after = c.stats();
+    expect([after.candidates_stage1 - before.candidates_stage1, fb.counter(CANDIDATES) - fbBefore[0]]).toEqual(candidate ? [1, 1] : [0, 0]);
+    expect([after.prefilter_skipped - before.prefilter_skipped, fb.counter(SKIPPED) - fbBefore[1]]).toEqual(candidate ? [0, 0] : [1, 1]);
+  }
 }, 30_000);
