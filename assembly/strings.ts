@@ -32,7 +32,7 @@
     }
   } else {
     while (p + 8 <= end) {
-      const bits = specialBits(load<u64>(p));
+      const bits = firstSpecialBits(load<u64>(p));
       if (bits != 0) return p + <usize>(ctz(bits) >> 3);
       p += 8;
     }
@@ -71,6 +71,18 @@ export function nextToEscape(p: usize, end: usize): usize {
   const notBackslash = b + ~HIGHS;
   const notControl = lo + ONES * 0x60;
   return ~(notQuote & notBackslash & notControl) & HIGHS | (x & HIGHS);
+}
+
+/**
+ * Like specialBits, but exact only up to the lowest special byte (what a scan for the first one needs): the
+ * sums run on x itself, so a non-ASCII byte may carry into the bytes above it, but every byte below the lowest
+ * special one is ASCII and carries nothing. Zero exactly when x holds no special byte. Three fewer operations.
+ */
+@inline function firstSpecialBits(x: u64): u64 {
+  const notQuote = (x ^ (ONES * QUOTE)) + ~HIGHS;
+  const notBackslash = (x ^ (ONES * BACKSLASH)) + ~HIGHS;
+  const notControl = x + ONES * 0x60;
+  return (~(notQuote & notBackslash & notControl) | x) & HIGHS;
 }
 
 @inline function hexVal(c: u32): i32 {
