@@ -181,6 +181,25 @@ export function addPath(i: i32, ptr: usize, len: u32, underscoreFrom: u32): bool
   return load<u32>(node(n), 16);
 }
 
+/**
+ * walkKey for an unescaped key of kn ≤ 7 bytes whose bytes are the low bytes of x (read from k): a key without
+ * a dot is one segment, found by its bucket and its zero-padded bytes, without a call or a second load; a key
+ * with a dot takes walkKey. (A zero byte of x xor dots below byte kn is exact: borrows only run upwards.)
+ */
+@inline export function walkShortKey(n: u32, k: usize, x: u64, kn: usize): u32 {
+  const mask = (<u64>1 << (<u64>kn << 3)) - 1;
+  const d = x ^ (ONES * 0x2E);
+  if (((d - ONES) & ~d & HIGHS & mask) != 0) return walkKey(n, k, kn, false);
+  const head = x & mask;
+  let c = load<u32>(node(n) + 40 + bucket(head, kn));
+  while (c != NO_NODE) {
+    const row = node(c);
+    if (load<u64>(row, 32) == head && <usize>load<u32>(row, 8) == kn) return c;
+    c = load<u32>(row, 28);
+  }
+  return NO_NODE;
+}
+
 /** Walks the key [k, k+kn) (escaped when esc) from node n; returns the node reached or NO_NODE. */
 export function walkKey(n: u32, k: usize, kn: usize, esc: bool): u32 {
   if (esc) {

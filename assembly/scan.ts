@@ -5,9 +5,9 @@
 //   strings: off/len span the body between the quotes, type has T_ESC when the body holds a backslash;
 //   other values: off/len span the value's bytes.
 
-import { nextSpecial, hex4 } from "./strings";
+import { nextSpecial, firstSpecialBits, hex4 } from "./strings";
 import { programAlloc } from "./alloc";
-import { walkKey, mayStartWith, hasChildren, leafPath, leafPath2, NO_NODE, ROOT } from "./paths";
+import { walkKey, walkShortKey, mayStartWith, hasChildren, leafPath, leafPath2, NO_NODE, ROOT } from "./paths";
 
 export const T_NONE: u32 = 0;
 export const T_STRING: u32 = 1;
@@ -92,9 +92,19 @@ function utf8Seq(p: usize, end: usize, c: u32): usize {
 
 /** p is just after the opening quote. Returns the position after the closing quote, or ERR. */
 @inline function parseString(p: usize, end: usize): usize {
+  // most strings hold no escape and no non-ASCII byte: the first special byte is their closing quote
+  p = nextSpecial(p, end);
+  if (p < end && load<u8>(p) == 0x22) {
+    lastEsc = false;
+    return p + 1;
+  }
+  return parseStringFrom(p, end);
+}
+
+/** The rest of a string from its first special byte at p (or p >= end); as parseString. */
+function parseStringFrom(p: usize, end: usize): usize {
   let esc = false;
   while (true) {
-    p = nextSpecial(p, end);
     if (p >= end) return ERR;
     const c = <u32>load<u8>(p);
     if (c == 0x22) {
@@ -111,11 +121,12 @@ function utf8Seq(p: usize, end: usize, c: u32): usize {
         p += 2;
       } else return ERR;
       esc = true;
-      continue;
+    } else {
+      if (c < 0x20) return ERR;
+      p = utf8Seq(p, end, c);
+      if (p == ERR) return ERR;
     }
-    if (c < 0x20) return ERR;
-    p = utf8Seq(p, end, c);
-    if (p == ERR) return ERR;
+    p = nextSpecial(p, end);
   }
 }
 
@@ -235,18 +246,35 @@ function parseRoot(p: usize, end: usize): usize {
     if (inObject) {
       if (load<u8>(p) != 0x22) return ERR;
       const k = p + 1;
-      p = parseString(k, end);
-      if (p == ERR) return ERR;
-      const kn = p - 1 - k;
       const at = load<u32>(f, 4);
-      if (at != NO_NODE) {
-        // most keys of ordinary records are rejected on their first byte, without a call
-        self = kn > 0 && !lastEsc && !mayStartWith(at, <u32>load<u8>(k)) ? NO_NODE : walkKey(at, k, kn, lastEsc);
-        if (self != NO_NODE && hasChildren(self)) below = self;
+      // most keys are short and plain: their closing quote is the first special byte of the 8 at k
+      let x: u64 = 0;
+      let kq: usize = 8;
+      if (k + 8 <= end) {
+        x = load<u64>(k);
+        kq = <usize>(ctz(firstSpecialBits(x)) >> 3);
+      }
+      if (kq < 8 && load<u8>(k + kq) == 0x22) {
+        p = k + kq + 1;
+        if (at != NO_NODE) self = walkShortKey(at, k, x, kq);
+      } else {
+        p = parseString(k, end);
+        if (p == ERR) return ERR;
+        const kn = p - 1 - k;
+        if (at != NO_NODE) {
+          // most keys of ordinary records are rejected on their first byte, without a call
+          self = kn > 0 && !lastEsc && !mayStartWith(at, <u32>load<u8>(k)) ? NO_NODE : walkKey(at, k, kn, lastEsc);
+        }
+      }
+      if (self != NO_NODE && hasChildren(self)) below = self;
+      // the colon, most often right after the key
+      if (p < end && load<u8>(p) == 0x3A) p++;
+      else {
+        p = skipWs(p, end);
+        if (p >= end || load<u8>(p) != 0x3A) return ERR;
+        p++;
       }
       p = skipWs(p, end);
-      if (p >= end || load<u8>(p) != 0x3A) return ERR;
-      p = skipWs(p + 1, end);
       if (p >= end) return ERR;
     }
     const c = <u32>load<u8>(p);

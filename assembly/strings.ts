@@ -49,6 +49,13 @@ export function nextToEscape(p: usize, end: usize): usize {
     if (bits != 0) return p + <usize>(ctz(bits) >> 3);
     p += 8;
   }
+  if (p >= end) return end;
+  // the last 1-7 bytes: one word, its bytes past end masked off, when 8 bytes from p lie inside memory
+  if (p + 8 <= (<usize>memory.size() << 16)) {
+    const x = load<u64>(p);
+    const bits = specialBits(x) & ~(x & HIGHS) & ((<u64>1 << (<u64>(end - p) << 3)) - 1);
+    return bits != 0 ? p + <usize>(ctz(bits) >> 3) : end;
+  }
   while (p < end) {
     const c = <u32>load<u8>(p);
     if (c == QUOTE || c == BACKSLASH || c < 0x20) break;
@@ -78,7 +85,7 @@ export function nextToEscape(p: usize, end: usize): usize {
  * sums run on x itself, so a non-ASCII byte may carry into the bytes above it, but every byte below the lowest
  * special one is ASCII and carries nothing. Zero exactly when x holds no special byte. Three fewer operations.
  */
-@inline function firstSpecialBits(x: u64): u64 {
+@inline export function firstSpecialBits(x: u64): u64 {
   const notQuote = (x ^ (ONES * QUOTE)) + ~HIGHS;
   const notBackslash = (x ^ (ONES * BACKSLASH)) + ~HIGHS;
   const notControl = x + ONES * 0x60;
