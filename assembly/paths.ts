@@ -9,7 +9,8 @@
 //                     second leaf path u32 | flags u32 (1 = has children, 2 = underscore children) |
 //                     (unused) u32 | next sibling in bucket u32 | segment's first 8 bytes u64 (zero-padded) |
 //                     16 bucket heads u32: children chained by (length + first byte) & 15 |
-//                     256-bit map of the children's first bytes (a key starting elsewhere cannot match)
+//                     256-bit map of the children's first bytes (a key starting elsewhere cannot match) |
+//                     segment's bytes 8-15 u64 (zero-padded)
 // A key segment is found in its bucket by length and first 8 bytes (one u64 compare), the rest compared only
 // on a hit: most keys of ordinary records are rejected after a load or two.
 
@@ -22,9 +23,11 @@ import { allocSlots } from "./scan";
 // @ts-ignore: decorator
 @inline const MAX_NODES: u32 = 8192;
 // @ts-ignore: decorator
-@inline const NODE: usize = 40 + 16 * 4 + 32;
+@inline const NODE: usize = 40 + 16 * 4 + 32 + 8;
 // @ts-ignore: decorator
 @inline const FIRST_BYTES: usize = 40 + 16 * 4;
+// @ts-ignore: decorator
+@inline const SECOND8: usize = 40 + 16 * 4 + 32;
 // @ts-ignore: decorator
 @inline const KEY_SCRATCH_CAP: usize = 1024;
 export const NO_NODE: u32 = 0xFFFFFFFF;
@@ -119,6 +122,9 @@ function initNode(n: u32, parent: u32, p: usize, len: usize): void {
   let head: u64 = 0;
   for (let i: usize = 0; i < len && i < 8; i++) head |= (<u64>load<u8>(p + i)) << (<u64>i << 3);
   store<u64>(row, head, 32);
+  let second: u64 = 0;
+  for (let i: usize = 8; i < len && i < 16; i++) second |= (<u64>load<u8>(p + i)) << (<u64>(i - 8) << 3);
+  store<u64>(row + SECOND8, second);
 }
 
 function addChild(parent: u32, p: usize, len: usize): u32 {
@@ -195,6 +201,22 @@ export function addPath(i: i32, ptr: usize, len: u32, underscoreFrom: u32): bool
   while (c != NO_NODE) {
     const row = node(c);
     if (load<u64>(row, 32) == head && <usize>load<u32>(row, 8) == kn) return c;
+    c = load<u32>(row, 28);
+  }
+  return NO_NODE;
+}
+
+/** walkShortKey for an unescaped key of 8 ≤ kn ≤ 15 bytes: x its first 8 bytes, x2 the next 8 (read from k). */
+@inline export function walkKey16(n: u32, k: usize, x: u64, x2: u64, kn: usize): u32 {
+  const mask = (<u64>1 << (<u64>(kn - 8) << 3)) - 1;
+  const d = x ^ (ONES * 0x2E);
+  const d2 = x2 ^ (ONES * 0x2E);
+  if (((d - ONES) & ~d & HIGHS) != 0 || ((d2 - ONES) & ~d2 & HIGHS & mask) != 0) return walkKey(n, k, kn, false);
+  const second = x2 & mask;
+  let c = load<u32>(node(n) + 40 + bucket(x, kn));
+  while (c != NO_NODE) {
+    const row = node(c);
+    if (load<u64>(row, 32) == x && <usize>load<u32>(row, 8) == kn && load<u64>(row + SECOND8) == second) return c;
     c = load<u32>(row, 28);
   }
   return NO_NODE;

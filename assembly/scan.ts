@@ -7,7 +7,7 @@
 
 import { nextSpecial, firstSpecialBits, hex4 } from "./strings";
 import { programAlloc } from "./alloc";
-import { walkKey, walkShortKey, mayStartWith, hasChildren, leafPath, leafPath2, NO_NODE, ROOT } from "./paths";
+import { walkKey, walkShortKey, walkKey16, mayStartWith, hasChildren, leafPath, leafPath2, NO_NODE, ROOT } from "./paths";
 
 export const T_NONE: u32 = 0;
 export const T_STRING: u32 = 1;
@@ -247,16 +247,22 @@ function parseRoot(p: usize, end: usize): usize {
       if (load<u8>(p) != 0x22) return ERR;
       const k = p + 1;
       const at = load<u32>(f, 4);
-      // most keys are short and plain: their closing quote is the first special byte of the 8 at k
+      // most keys are short and plain: their closing quote is the first special byte of the 16 at k
       let x: u64 = 0;
-      let kq: usize = 8;
-      if (k + 8 <= end) {
+      let x2: u64 = 0;
+      let kq: usize = 16;
+      if (k + 16 <= end) {
         x = load<u64>(k);
-        kq = <usize>(ctz(firstSpecialBits(x)) >> 3);
+        const b = firstSpecialBits(x);
+        if (b != 0) kq = <usize>(ctz(b) >> 3);
+        else {
+          x2 = load<u64>(k, 8);
+          kq = 8 + <usize>(ctz(firstSpecialBits(x2)) >> 3);
+        }
       }
-      if (kq < 8 && load<u8>(k + kq) == 0x22) {
+      if (kq < 16 && load<u8>(k + kq) == 0x22) {
         p = k + kq + 1;
-        if (at != NO_NODE) self = walkShortKey(at, k, x, kq);
+        if (at != NO_NODE) self = kq < 8 ? walkShortKey(at, k, x, kq) : walkKey16(at, k, x, x2, kq);
       } else {
         p = parseString(k, end);
         if (p == ERR) return ERR;
