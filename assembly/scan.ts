@@ -226,6 +226,7 @@ const frames: usize = heap.alloc(<usize>(MAX_DEPTH + 2) * FRAME);
 function parseRoot(p: usize, end: usize): usize {
   let depth = 0;
   let f = frames;
+  let obj = true; // the open container at `depth` is an object (its frame's kind, kept at hand)
   store<u32>(f, 0);
   store<u32>(f, ROOT, 4);
   store<u32>(f, NO_NODE, 8);
@@ -238,12 +239,11 @@ function parseRoot(p: usize, end: usize): usize {
   }
   recEmpty = false;
   while (true) {
-    // at a member (after '{', '[' or ',')
+    // at a member (after '{', '[' or ',', whitespace skipped)
     if (p >= end) return ERR;
-    const inObject = load<u32>(f) == 0;
     let self = NO_NODE; // the trie node reached by this member's key
     let below = NO_NODE; // where an object value's keys walk from
-    if (inObject) {
+    if (obj) {
       if (load<u8>(p) != 0x22) return ERR;
       const k = p + 1;
       const at = load<u32>(f, 4);
@@ -273,7 +273,7 @@ function parseRoot(p: usize, end: usize): usize {
         }
       }
       if (self != NO_NODE && hasChildren(self)) below = self;
-      // the colon, most often right after the key
+      // the colon, most often right after the key, and the value, most often right after the colon
       if (p < end && load<u8>(p) == 0x3A) p++;
       else {
         p = skipWs(p, end);
@@ -284,16 +284,22 @@ function parseRoot(p: usize, end: usize): usize {
       if (p >= end) return ERR;
     }
     const c = <u32>load<u8>(p);
-    if (c == 0x7B || c == 0x5B) {
+    if (c == 0x22) {
+      const v = p;
+      p = parseString(p + 1, end);
+      if (p == ERR) return ERR;
+      if (self != NO_NODE) setLeaves(self, v, p);
+    } else if (c == 0x7B || c == 0x5B) {
       if (++depth >= MAX_DEPTH) return ERR;
       f = frames + <usize>depth * FRAME;
-      store<u32>(f, c == 0x7B ? 0 : 1);
-      store<u32>(f, c == 0x7B ? below : NO_NODE, 4);
+      obj = c == 0x7B;
+      store<u32>(f, obj ? 0 : 1);
+      store<u32>(f, obj ? below : NO_NODE, 4);
       store<u32>(f, self, 8);
       store<u32>(f, <u32>p, 12);
       p = skipWs(p + 1, end);
       // an empty container: its closing bracket comes next, and the loop below takes it
-      if (p >= end || load<u8>(p) != (c == 0x7B ? 0x7D : 0x5D)) continue;
+      if (p >= end || load<u8>(p) != (obj ? 0x7D : 0x5D)) continue;
     } else {
       const v = p;
       p = parseScalar(p, end);
@@ -303,20 +309,25 @@ function parseRoot(p: usize, end: usize): usize {
     // after a value in the container at `depth`: a comma starts its next member; its closing bracket finishes
     // it (and sets the leaves of the key that owns it), and then the same holds for its parent
     while (true) {
-      p = skipWs(p, end);
       if (p >= end) return ERR;
-      const d = load<u8>(p);
+      let d = <u32>load<u8>(p);
+      if (d <= 0x20) {
+        p = skipWs(p, end);
+        if (p >= end) return ERR;
+        d = <u32>load<u8>(p);
+      }
       if (d == 0x2C) {
         p = skipWs(p + 1, end);
         break;
       }
-      if (d != (load<u32>(f) == 0 ? 0x7D : 0x5D)) return ERR;
+      if (d != (obj ? 0x7D : 0x5D)) return ERR;
       p++;
       const owner = load<u32>(f, 8);
       if (owner != NO_NODE) setLeaves(owner, <usize>load<u32>(f, 12), p);
       if (depth == 0) return p;
       depth--;
       f = frames + <usize>depth * FRAME;
+      obj = load<u32>(f) == 0;
     }
   }
 }
