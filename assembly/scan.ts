@@ -274,14 +274,13 @@ function parseRoot(p: usize, end: usize): usize {
       }
       if (self != NO_NODE && hasChildren(self)) below = self;
       // the colon, most often right after the key, and the value, most often right after the colon
-      if (p < end && load<u8>(p) == 0x3A) p++;
+      if (p + 1 < end && load<u8>(p) == 0x3A && load<u8>(p + 1) > 0x20) p++;
       else {
         p = skipWs(p, end);
         if (p >= end || load<u8>(p) != 0x3A) return ERR;
-        p++;
+        p = skipWs(p + 1, end);
+        if (p >= end) return ERR;
       }
-      p = skipWs(p, end);
-      if (p >= end) return ERR;
     }
     const c = <u32>load<u8>(p);
     if (c == 0x22) {
@@ -317,7 +316,10 @@ function parseRoot(p: usize, end: usize): usize {
         d = <u32>load<u8>(p);
       }
       if (d == 0x2C) {
-        p = skipWs(p + 1, end);
+        p++;
+        // the next member most often follows at once
+        if (p < end && load<u8>(p) > 0x20) break;
+        p = skipWs(p, end);
         break;
       }
       if (d != (obj ? 0x7D : 0x5D)) return ERR;
