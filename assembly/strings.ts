@@ -228,6 +228,12 @@ export function bytesEqual(a: usize, b: usize, n: usize): bool {
     if (load<u64>(a + i) != load<u64>(b + i)) return false;
     i += 8;
   }
+  if (i >= n) return true;
+  // the last 1-7 bytes: one masked word each, when 8 bytes from both lie inside memory
+  const top = <usize>memory.size() << 16;
+  if (a + i + 8 <= top && b + i + 8 <= top) {
+    return ((load<u64>(a + i) ^ load<u64>(b + i)) & ((<u64>1 << (<u64>(n - i) << 3)) - 1)) == 0;
+  }
   while (i < n) {
     if (load<u8>(a + i) != load<u8>(b + i)) return false;
     i++;
