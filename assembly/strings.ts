@@ -31,7 +31,15 @@
       p += 16;
     }
   } else {
-    while (p + 8 <= end) {
+    // two words per bound check
+    while (p + 16 <= end) {
+      const bits = firstSpecialBits(load<u64>(p));
+      if (bits != 0) return p + <usize>(ctz(bits) >> 3);
+      const bits2 = firstSpecialBits(load<u64>(p, 8));
+      if (bits2 != 0) return p + 8 + <usize>(ctz(bits2) >> 3);
+      p += 16;
+    }
+    if (p + 8 <= end) {
       const bits = firstSpecialBits(load<u64>(p));
       if (bits != 0) return p + <usize>(ctz(bits) >> 3);
       p += 8;
