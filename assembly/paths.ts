@@ -6,10 +6,11 @@
 // ("authorization.k8s.io/decision" ≡ "authorization_k8s_io/decision").
 //
 // node (NODE bytes):  parent u32 | segment ptr u32 | segment len u32 | leaf path u32 (NONE) |
-//                     second leaf path u32 | flags u32 (1 = has children, 2 = underscore children) |
+//                     second leaf path u32 | flags u32 (1 = has children, 2 = underscore children, 4 = dotted) |
 //                     (unused) u32 | next sibling in bucket u32 | segment's first 8 bytes u64 (zero-padded) |
 //                     16 bucket heads u32: children chained by (length + first byte) & 15 |
-//                     256-bit map of the children's first bytes (a key starting elsewhere cannot match)
+//                     256-bit map of the children's first bytes (a key starting elsewhere cannot match) |
+//                     segment's bytes 8-15 u64 (zero-padded)
 // A key segment is found in its bucket by length and first 8 bytes (one u64 compare), the rest compared only
 // on a hit: most keys of ordinary records are rejected after a load or two.
 
@@ -22,9 +23,11 @@ import { allocSlots } from "./scan";
 // @ts-ignore: decorator
 @inline const MAX_NODES: u32 = 8192;
 // @ts-ignore: decorator
-@inline const NODE: usize = 40 + 16 * 4 + 32;
+@inline const NODE: usize = 40 + 16 * 4 + 32 + 8;
 // @ts-ignore: decorator
 @inline const FIRST_BYTES: usize = 40 + 16 * 4;
+// @ts-ignore: decorator
+@inline const SECOND8: usize = 40 + 16 * 4 + 32;
 // @ts-ignore: decorator
 @inline const KEY_SCRATCH_CAP: usize = 1024;
 export const NO_NODE: u32 = 0xFFFFFFFF;
@@ -32,6 +35,8 @@ export const NO_NODE: u32 = 0xFFFFFFFF;
 @inline const HAS_CHILDREN: u32 = 1;
 // @ts-ignore: decorator
 @inline const UNDERSCORE: u32 = 2;
+// @ts-ignore: decorator
+@inline const DOTTED: u32 = 4; // the node's own segment holds a dot (an `underscore` segment may)
 export const ROOT: u32 = 0;
 
 export let pathCount: i32 = 0;
@@ -49,6 +54,26 @@ const underscoreScratch: usize = heap.alloc(KEY_SCRATCH_CAP + 16);
 @inline function prefix8(p: usize, len: usize): u64 {
   const v = load<u64>(p);
   return len >= 8 ? v : v & ((<u64>1 << (<u64>len << 3)) - 1);
+}
+
+// @ts-ignore: decorator
+@inline const ONES: u64 = 0x0101010101010101;
+// @ts-ignore: decorator
+@inline const HIGHS: u64 = 0x8080808080808080;
+
+/**
+ * The position of the first '.' in [s, kn) of the key at k, or kn: 8 bytes at a time (a zero byte of the word
+ * xor dots; the lowest one is exact). Reads up to 7 bytes past the key, as prefix8 does.
+ */
+@inline function dotFrom(k: usize, s: usize, kn: usize): usize {
+  let e = s;
+  while (e < kn) {
+    const x = load<u64>(k + e) ^ (ONES * 0x2E);
+    const z = (x - ONES) & ~x & HIGHS;
+    if (z != 0) return min(e + <usize>(ctz(z) >> 3), kn);
+    e += 8;
+  }
+  return kn;
 }
 
 @inline function bucket(head: u64, len: usize): usize {
@@ -99,6 +124,15 @@ function initNode(n: u32, parent: u32, p: usize, len: usize): void {
   let head: u64 = 0;
   for (let i: usize = 0; i < len && i < 8; i++) head |= (<u64>load<u8>(p + i)) << (<u64>i << 3);
   store<u64>(row, head, 32);
+  let second: u64 = 0;
+  for (let i: usize = 8; i < len && i < 16; i++) second |= (<u64>load<u8>(p + i)) << (<u64>(i - 8) << 3);
+  store<u64>(row + SECOND8, second);
+  for (let i: usize = 0; i < len; i++) {
+    if (load<u8>(p + i) == 0x2E) {
+      store<u32>(row, DOTTED, 20);
+      break;
+    }
+  }
 }
 
 function addChild(parent: u32, p: usize, len: usize): u32 {
@@ -161,6 +195,46 @@ export function addPath(i: i32, ptr: usize, len: u32, underscoreFrom: u32): bool
   return load<u32>(node(n), 16);
 }
 
+/**
+ * walkKey for an unescaped key of kn ≤ 7 bytes whose bytes are the low bytes of x (read from k): the key is
+ * looked up as one segment by its bucket and zero-padded bytes, without a call or a second load. A hit on a
+ * segment without a dot is the answer (the key has no dot either); a dotted segment, or a miss by a key that
+ * holds a dot, takes walkKey. (A zero byte of x xor dots below byte kn is exact: borrows only run upwards.)
+ */
+@inline export function walkShortKey(n: u32, k: usize, x: u64, kn: usize): u32 {
+  const mask = (<u64>1 << (<u64>kn << 3)) - 1;
+  const head = x & mask;
+  let c = load<u32>(node(n) + 40 + bucket(head, kn));
+  while (c != NO_NODE) {
+    const row = node(c);
+    if (load<u64>(row, 32) == head && <usize>load<u32>(row, 8) == kn) {
+      // a segment without a dot: the key has none either, so it is that one segment
+      return (load<u32>(row, 20) & DOTTED) == 0 ? c : walkKey(n, k, kn, false);
+    }
+    c = load<u32>(row, 28);
+  }
+  // a miss: only a key with a dot can still match (as several segments)
+  const d = x ^ (ONES * 0x2E);
+  return ((d - ONES) & ~d & HIGHS & mask) != 0 ? walkKey(n, k, kn, false) : NO_NODE;
+}
+
+/** walkShortKey for an unescaped key of 8 ≤ kn ≤ 15 bytes: x its first 8 bytes, x2 the next 8 (read from k). */
+@inline export function walkKey16(n: u32, k: usize, x: u64, x2: u64, kn: usize): u32 {
+  const mask = (<u64>1 << (<u64>(kn - 8) << 3)) - 1;
+  const second = x2 & mask;
+  let c = load<u32>(node(n) + 40 + bucket(x, kn));
+  while (c != NO_NODE) {
+    const row = node(c);
+    if (load<u64>(row, 32) == x && <usize>load<u32>(row, 8) == kn && load<u64>(row + SECOND8) == second) {
+      return (load<u32>(row, 20) & DOTTED) == 0 ? c : walkKey(n, k, kn, false);
+    }
+    c = load<u32>(row, 28);
+  }
+  const d = x ^ (ONES * 0x2E);
+  const d2 = x2 ^ (ONES * 0x2E);
+  return ((d - ONES) & ~d & HIGHS) != 0 || ((d2 - ONES) & ~d2 & HIGHS & mask) != 0 ? walkKey(n, k, kn, false) : NO_NODE;
+}
+
 /** Walks the key [k, k+kn) (escaped when esc) from node n; returns the node reached or NO_NODE. */
 export function walkKey(n: u32, k: usize, kn: usize, esc: bool): u32 {
   if (esc) {
@@ -173,8 +247,7 @@ export function walkKey(n: u32, k: usize, kn: usize, esc: bool): u32 {
   let s: usize = 0;
   let underscore = (load<u32>(node(n), 20) & UNDERSCORE) != 0;
   while (true) {
-    let e = s;
-    while (e < kn && load<u8>(k + e) != 0x2E) e++;
+    const e = dotFrom(k, s, kn);
     const c = child(n, k + s, e - s);
     if (c == NO_NODE) break;
     n = c;
@@ -199,8 +272,7 @@ export function walkKey(n: u32, k: usize, kn: usize, esc: bool): u32 {
       const u = child(n, dst, rest);
       if (u != NO_NODE) return u;
     }
-    let e = s;
-    while (e < kn && load<u8>(k + e) != 0x2E) e++;
+    const e = dotFrom(k, s, kn);
     if (e >= kn) return NO_NODE;
     const c = child(n, k + s, e - s);
     if (c == NO_NODE) return NO_NODE;

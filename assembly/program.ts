@@ -23,6 +23,7 @@ import { slotOff, slotLen, slotType, T_NONE, T_STRING } from "./scan";
 import { loadDerived, checkDerived, deriveShape, derivedCount, derivedShape, derivedType, derivedOff, derivedLen, derivedConst } from "./derive";
 import { checkCode, evalNode, markerOf } from "./predicates";
 import { programAlloc } from "./alloc";
+import { nextToEscape } from "./strings";
 
 export const NONE: u32 = 0xFFFFFFFF;
 export const MAGIC: u32 = 0x42525050;
@@ -63,6 +64,7 @@ export function fail(): void {
 // ── tables ────────────────────────────────────────────────────────────────────────────────────────────
 export let stringCount: i32 = 0;
 let strTable: usize = 0; // ptr u32 | len u32
+let strPlain: usize = 0; // one byte per string: 1 when JSON needs no escape in it (written as is)
 export let setCount: i32 = 0;
 let setTable: usize = 0; // ptr to string indices u32 | count u32
 export let shapeCount: i32 = 1;
@@ -82,6 +84,10 @@ export let tagPath: u32 = NONE;
 }
 @inline export function strLen(i: u32): usize {
   return <usize>load<u32>(strTable + <usize>i * 8, 4);
+}
+/** True when string i holds no quote, backslash or control byte (a JSON string body as it is). */
+@inline export function strIsPlain(i: u32): bool {
+  return load<u8>(strPlain + <usize>i) != 0;
 }
 /** Set i: where its string indices are, and how many. */
 @inline export function setPtr(i: u32): usize {
@@ -115,11 +121,13 @@ export function loadTables(p: usize, n: usize): bool {
   if (rd() != MAGIC || rd() != VERSION) return false;
   stringCount = count(MAX_STRINGS);
   strTable = programAlloc(<usize>stringCount * 8);
+  strPlain = programAlloc(<usize>stringCount);
   for (let i = 0; i < stringCount; i++) {
     const len = rd();
     if (cur + <usize>len > lim) return false;
     store<u32>(strTable + <usize>i * 8, <u32>cur);
     store<u32>(strTable + <usize>i * 8, len, 4);
+    store<u8>(strPlain + <usize>i, nextToEscape(cur, cur + <usize>len) == cur + <usize>len ? 1 : 0);
     cur += (<usize>len + 3) & ~3;
   }
   setCount = count(MAX_SETS);

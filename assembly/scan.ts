@@ -5,9 +5,9 @@
 //   strings: off/len span the body between the quotes, type has T_ESC when the body holds a backslash;
 //   other values: off/len span the value's bytes.
 
-import { nextSpecial, hex4 } from "./strings";
+import { nextSpecial, firstSpecialBits, hex4 } from "./strings";
 import { programAlloc } from "./alloc";
-import { walkKey, mayStartWith, hasChildren, leafPath, leafPath2, NO_NODE, ROOT } from "./paths";
+import { walkKey, walkShortKey, walkKey16, mayStartWith, hasChildren, leafPath, leafPath2, NO_NODE, ROOT } from "./paths";
 
 export const T_NONE: u32 = 0;
 export const T_STRING: u32 = 1;
@@ -92,9 +92,19 @@ function utf8Seq(p: usize, end: usize, c: u32): usize {
 
 /** p is just after the opening quote. Returns the position after the closing quote, or ERR. */
 @inline function parseString(p: usize, end: usize): usize {
+  // most strings hold no escape and no non-ASCII byte: the first special byte is their closing quote
+  p = nextSpecial(p, end);
+  if (p < end && load<u8>(p) == 0x22) {
+    lastEsc = false;
+    return p + 1;
+  }
+  return parseStringFrom(p, end);
+}
+
+/** The rest of a string from its first special byte at p (or p >= end); as parseString. */
+function parseStringFrom(p: usize, end: usize): usize {
   let esc = false;
   while (true) {
-    p = nextSpecial(p, end);
     if (p >= end) return ERR;
     const c = <u32>load<u8>(p);
     if (c == 0x22) {
@@ -111,11 +121,12 @@ function utf8Seq(p: usize, end: usize, c: u32): usize {
         p += 2;
       } else return ERR;
       esc = true;
-      continue;
+    } else {
+      if (c < 0x20) return ERR;
+      p = utf8Seq(p, end, c);
+      if (p == ERR) return ERR;
     }
-    if (c < 0x20) return ERR;
-    p = utf8Seq(p, end, c);
-    if (p == ERR) return ERR;
+    p = nextSpecial(p, end);
   }
 }
 
@@ -215,6 +226,7 @@ const frames: usize = heap.alloc(<usize>(MAX_DEPTH + 2) * FRAME);
 function parseRoot(p: usize, end: usize): usize {
   let depth = 0;
   let f = frames;
+  let obj = true; // the open container at `depth` is an object (its frame's kind, kept at hand)
   store<u32>(f, 0);
   store<u32>(f, ROOT, 4);
   store<u32>(f, NO_NODE, 8);
@@ -227,39 +239,66 @@ function parseRoot(p: usize, end: usize): usize {
   }
   recEmpty = false;
   while (true) {
-    // at a member (after '{', '[' or ',')
+    // at a member (after '{', '[' or ',', whitespace skipped)
     if (p >= end) return ERR;
-    const inObject = load<u32>(f) == 0;
     let self = NO_NODE; // the trie node reached by this member's key
     let below = NO_NODE; // where an object value's keys walk from
-    if (inObject) {
+    if (obj) {
       if (load<u8>(p) != 0x22) return ERR;
       const k = p + 1;
-      p = parseString(k, end);
-      if (p == ERR) return ERR;
-      const kn = p - 1 - k;
       const at = load<u32>(f, 4);
-      if (at != NO_NODE) {
-        // most keys of ordinary records are rejected on their first byte, without a call
-        self = kn > 0 && !lastEsc && !mayStartWith(at, <u32>load<u8>(k)) ? NO_NODE : walkKey(at, k, kn, lastEsc);
-        if (self != NO_NODE && hasChildren(self)) below = self;
+      // most keys are short and plain: their closing quote is the first special byte of the 16 at k
+      let x: u64 = 0;
+      let x2: u64 = 0;
+      let kq: usize = 16;
+      if (k + 16 <= end) {
+        x = load<u64>(k);
+        const b = firstSpecialBits(x);
+        if (b != 0) kq = <usize>(ctz(b) >> 3);
+        else {
+          x2 = load<u64>(k, 8);
+          kq = 8 + <usize>(ctz(firstSpecialBits(x2)) >> 3);
+        }
       }
-      p = skipWs(p, end);
-      if (p >= end || load<u8>(p) != 0x3A) return ERR;
-      p = skipWs(p + 1, end);
-      if (p >= end) return ERR;
+      if (kq < 16 && load<u8>(k + kq) == 0x22) {
+        p = k + kq + 1;
+        if (at != NO_NODE) self = kq < 8 ? walkShortKey(at, k, x, kq) : walkKey16(at, k, x, x2, kq);
+      } else {
+        p = parseString(k, end);
+        if (p == ERR) return ERR;
+        const kn = p - 1 - k;
+        if (at != NO_NODE) {
+          // most keys of ordinary records are rejected on their first byte, without a call
+          self = kn > 0 && !lastEsc && !mayStartWith(at, <u32>load<u8>(k)) ? NO_NODE : walkKey(at, k, kn, lastEsc);
+        }
+      }
+      if (self != NO_NODE && hasChildren(self)) below = self;
+      // the colon, most often right after the key, and the value, most often right after the colon
+      if (p + 1 < end && load<u8>(p) == 0x3A && load<u8>(p + 1) > 0x20) p++;
+      else {
+        p = skipWs(p, end);
+        if (p >= end || load<u8>(p) != 0x3A) return ERR;
+        p = skipWs(p + 1, end);
+        if (p >= end) return ERR;
+      }
     }
     const c = <u32>load<u8>(p);
-    if (c == 0x7B || c == 0x5B) {
+    if (c == 0x22) {
+      const v = p;
+      p = parseString(p + 1, end);
+      if (p == ERR) return ERR;
+      if (self != NO_NODE) setLeaves(self, v, p);
+    } else if (c == 0x7B || c == 0x5B) {
       if (++depth >= MAX_DEPTH) return ERR;
       f = frames + <usize>depth * FRAME;
-      store<u32>(f, c == 0x7B ? 0 : 1);
-      store<u32>(f, c == 0x7B ? below : NO_NODE, 4);
+      obj = c == 0x7B;
+      store<u32>(f, obj ? 0 : 1);
+      store<u32>(f, obj ? below : NO_NODE, 4);
       store<u32>(f, self, 8);
       store<u32>(f, <u32>p, 12);
       p = skipWs(p + 1, end);
       // an empty container: its closing bracket comes next, and the loop below takes it
-      if (p >= end || load<u8>(p) != (c == 0x7B ? 0x7D : 0x5D)) continue;
+      if (p >= end || load<u8>(p) != (obj ? 0x7D : 0x5D)) continue;
     } else {
       const v = p;
       p = parseScalar(p, end);
@@ -269,20 +308,28 @@ function parseRoot(p: usize, end: usize): usize {
     // after a value in the container at `depth`: a comma starts its next member; its closing bracket finishes
     // it (and sets the leaves of the key that owns it), and then the same holds for its parent
     while (true) {
-      p = skipWs(p, end);
       if (p >= end) return ERR;
-      const d = load<u8>(p);
+      let d = <u32>load<u8>(p);
+      if (d <= 0x20) {
+        p = skipWs(p, end);
+        if (p >= end) return ERR;
+        d = <u32>load<u8>(p);
+      }
       if (d == 0x2C) {
-        p = skipWs(p + 1, end);
+        p++;
+        // the next member most often follows at once
+        if (p < end && load<u8>(p) > 0x20) break;
+        p = skipWs(p, end);
         break;
       }
-      if (d != (load<u32>(f) == 0 ? 0x7D : 0x5D)) return ERR;
+      if (d != (obj ? 0x7D : 0x5D)) return ERR;
       p++;
       const owner = load<u32>(f, 8);
       if (owner != NO_NODE) setLeaves(owner, <usize>load<u32>(f, 12), p);
       if (depth == 0) return p;
       depth--;
       f = frames + <usize>depth * FRAME;
+      obj = load<u32>(f) == 0;
     }
   }
 }

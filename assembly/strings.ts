@@ -31,8 +31,16 @@
       p += 16;
     }
   } else {
-    while (p + 8 <= end) {
-      const bits = specialBits(load<u64>(p));
+    // two words per bound check
+    while (p + 16 <= end) {
+      const bits = firstSpecialBits(load<u64>(p));
+      if (bits != 0) return p + <usize>(ctz(bits) >> 3);
+      const bits2 = firstSpecialBits(load<u64>(p, 8));
+      if (bits2 != 0) return p + 8 + <usize>(ctz(bits2) >> 3);
+      p += 16;
+    }
+    if (p + 8 <= end) {
+      const bits = firstSpecialBits(load<u64>(p));
       if (bits != 0) return p + <usize>(ctz(bits) >> 3);
       p += 8;
     }
@@ -48,6 +56,13 @@ export function nextToEscape(p: usize, end: usize): usize {
     const bits = specialBits(x) & ~(x & HIGHS); // non-ASCII bytes stay as they are
     if (bits != 0) return p + <usize>(ctz(bits) >> 3);
     p += 8;
+  }
+  if (p >= end) return end;
+  // the last 1-7 bytes: one word, its bytes past end masked off, when 8 bytes from p lie inside memory
+  if (p + 8 <= (<usize>memory.size() << 16)) {
+    const x = load<u64>(p);
+    const bits = specialBits(x) & ~(x & HIGHS) & ((<u64>1 << (<u64>(end - p) << 3)) - 1);
+    return bits != 0 ? p + <usize>(ctz(bits) >> 3) : end;
   }
   while (p < end) {
     const c = <u32>load<u8>(p);
@@ -71,6 +86,18 @@ export function nextToEscape(p: usize, end: usize): usize {
   const notBackslash = b + ~HIGHS;
   const notControl = lo + ONES * 0x60;
   return ~(notQuote & notBackslash & notControl) & HIGHS | (x & HIGHS);
+}
+
+/**
+ * Like specialBits, but exact only up to the lowest special byte (what a scan for the first one needs): the
+ * sums run on x itself, so a non-ASCII byte may carry into the bytes above it, but every byte below the lowest
+ * special one is ASCII and carries nothing. Zero exactly when x holds no special byte. Three fewer operations.
+ */
+@inline export function firstSpecialBits(x: u64): u64 {
+  const notQuote = (x ^ (ONES * QUOTE)) + ~HIGHS;
+  const notBackslash = (x ^ (ONES * BACKSLASH)) + ~HIGHS;
+  const notControl = x + ONES * 0x60;
+  return (~(notQuote & notBackslash & notControl) | x) & HIGHS;
 }
 
 @inline function hexVal(c: u32): i32 {
@@ -208,6 +235,12 @@ export function bytesEqual(a: usize, b: usize, n: usize): bool {
   while (i + 8 <= n) {
     if (load<u64>(a + i) != load<u64>(b + i)) return false;
     i += 8;
+  }
+  if (i >= n) return true;
+  // the last 1-7 bytes: one masked word each, when 8 bytes from both lie inside memory
+  const top = <usize>memory.size() << 16;
+  if (a + i + 8 <= top && b + i + 8 <= top) {
+    return ((load<u64>(a + i) ^ load<u64>(b + i)) & ((<u64>1 << (<u64>(n - i) << 3)) - 1)) == 0;
   }
   while (i < n) {
     if (load<u8>(a + i) != load<u8>(b + i)) return false;

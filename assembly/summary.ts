@@ -6,7 +6,7 @@
 // arena item:                  length u32 | pad u32 | the record's hash u64 (for sequence ids) | rendering
 
 import { Buf } from "./buf";
-import { getField, fvType, fvOff, fvLen, fvConst, strPtr, strLen } from "./program";
+import { getField, fvType, fvOff, fvLen, fvConst, strPtr, strLen, strIsPlain } from "./program";
 import { elementsBegin, elementsNext, elementOff, elementLen, elementType } from "./elements";
 import { summaryCount, summaryName, summaryField, MAX_SUMMARY_FIELDS } from "./rules";
 import { T_STRING, T_ARRAY, T_MASK } from "./scan";
@@ -55,9 +55,22 @@ export function renderSummary(r: i32, s: i32): void {
     if (!getField(f)) continue;
     const name = summaryName(r, s, i);
     const mark = b.len;
-    if (written > 0) b.byte(0x2C);
-    b.quoted(strPtr(name), strLen(name));
-    b.byte(0x3A);
+    const np = strPtr(name);
+    const nl = strLen(name);
+    if (strIsPlain(name)) {
+      // `,"name":` written at once
+      b.reserve(nl + 4);
+      let d = b.base + b.len;
+      if (written > 0) store<u8>(d++, 0x2C);
+      store<u8>(d, 0x22);
+      memory.copy(d + 1, np, nl);
+      store<u16>(d + 1 + nl, 0x3A22); // '":'
+      b.len = d + 3 + nl - b.base;
+    } else {
+      if (written > 0) b.byte(0x2C);
+      b.quoted(np, nl);
+      b.byte(0x3A);
+    }
     const vstart = b.len;
     const room = <isize>(json + maxSummaryBytes) - <isize>b.len - 1; // keep room for the closing brace
     const vlen = fvConst ? fvLen + 2 : (fvType & T_MASK) == T_STRING ? fvLen + 2 : fvLen;
