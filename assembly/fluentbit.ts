@@ -24,7 +24,7 @@ export function setup(program: usize, programLen: usize, options: usize, optionC
 // @ts-ignore: decorator
 @inline const ARENA_BYTES: usize = 1 << 16;
 // @ts-ignore: decorator
-@inline const SLACK: usize = 32; // needles.ts SLACK
+@inline const SLACK: usize = 32; // needle-tables.ts SLACK
 const arena: usize = heap.alloc(ARENA_BYTES);
 const arenaEnd: usize = arena + ARENA_BYTES;
 let arenaTop: usize = arena;

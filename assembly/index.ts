@@ -8,7 +8,7 @@ import { out } from "./sequence";
 import { Buf } from "./buf";
 import { setTransport } from "./sources";
 import { setDispatch } from "./dispatch";
-import { SLACK } from "./needles";
+import { SLACK } from "./needle-tables";
 
 const input = new Buf(1 << 20);
 const source = new Buf(64);

@@ -11,7 +11,8 @@
 // Event carried inside a string, sends the record the full way).
 
 import { rd } from "./program";
-import { search0, search1, found, hit, stoppedAtEscape, setClass, setClasses, setNeedle, setSlashEscapes, slashEscapes, clearAnchors, setAnchor, setToken, covers, nextCovered, anchorCovered, nLen, needleBytes, MAX_CLASSES, MAX_NEEDLES, BYTES_CAP, CI, SLACK } from "./needles";
+import { search0, search1, found, hit, stoppedAtEscape } from "./needles";
+import { setClass, setClasses, setNeedle, setSlashEscapes, slashEscapes, clearAnchors, setAnchor, setToken, covers, nextCovered, anchorCovered, nLen, needleBytes, MAX_CLASSES, MAX_NEEDLES, BYTES_CAP, CI, SLACK } from "./needle-tables";
 import { decodeEscape, decodedLen, nextBackslash } from "./strings";
 import { bump, C_PREFILTER_ESCAPED } from "./counters";
 import { someStageHolds, setStageCount, setClauseCount, setClause, MAX_STAGES, MAX_CLAUSES } from "./clauses";

@@ -47,7 +47,7 @@ test("the dispatch index reads at most as many fields as the engine holds; runs=
 });
 
 test("the prefilter's derivation fits the engine's table: needles, rows and needle bytes", () => {
-  expect(constant("needles.ts", "MAX_NEEDLES")).toBe(MAX_NEEDLES);
-  expect(constant("needles.ts", "BYTES_CAP")).toBe(BYTES_CAP);
+  expect(constant("needle-tables.ts", "MAX_NEEDLES")).toBe(MAX_NEEDLES);
+  expect(constant("needle-tables.ts", "BYTES_CAP")).toBe(BYTES_CAP);
   expect(constant("clauses.ts", "MAX_STAGES")).toBe(MAX_STAGES);
 });

@@ -45,7 +45,7 @@ import { fitPrimaries, mergeRows } from "./prefilter-fit.js";
 export type { Clause, Needle } from "./prefilter-requirements.js";
 
 const MAGIC = 0x4c465050; // 'PPFL'
-// the engine's caps (assembly/needles.ts, assembly/clauses.ts); a test checks they agree
+// the engine's caps (assembly/needle-tables.ts, assembly/clauses.ts); a test checks they agree
 export const MAX_NEEDLES = 64;
 export const MAX_STAGES = 64;
 const MAX_CLAUSES = 8;
