@@ -105,7 +105,11 @@ export function loadPrefilter(): bool {
   return true;
 }
 
-/** The first position in [q, end) where a group-0 needle or an escape is (stoppedAtEscape: which), or end. */
+/**
+ * The first position in [q, end) where a group-0 needle or an escape is (stoppedAtEscape: which), or end — in the
+ * v128 build, whose batch path calls it; the SWAR search (Fluent Bit, one record per call) may return a later one
+ * among the same 64 bytes, which a single record's decision does not mind.
+ */
 export function firstEvent(lo: usize, q: usize, end: usize): usize {
   return search0(lo, q, end);
 }
