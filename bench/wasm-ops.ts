@@ -101,8 +101,18 @@ function skipImmediates(r: Reader, op: number): void {
   else if (op > 0xc4 && op !== 0xd1) throw new Error(`wasm-ops: unknown opcode 0x${op.toString(16)}`);
 }
 
-/** One function body with a counter at the start of each straight-line run. */
-function instrumentBody(body: Uint8Array, counter: number, own: number): number[] {
+/** A straight-line run of a function's code: its function, its instructions (bytes, with immediates), weight. */
+export interface Run {
+  fn: number;
+  code: Uint8Array;
+  weight: number;
+}
+
+/**
+ * One function body with a counter at the start of each straight-line run; `also` gives, for a run, another
+ * global to add its weight to (-1: none).
+ */
+function instrumentBody(body: Uint8Array, counter: number, also: (weight: number, code: Uint8Array) => number): number[] {
   const r = new Reader(body);
   const locals = r.u32();
   for (let i = 0; i < locals; i++) {
@@ -111,7 +121,6 @@ function instrumentBody(body: Uint8Array, counter: number, own: number): number[
   }
   const out: number[] = Array.from(body.subarray(0, r.p));
   const add = (g: number, w: number) => [0x23, ...uleb(g), 0x42, ...sleb(w), 0x7c, 0x24, ...uleb(g)];
-  const bump = (w: number) => (own >= 0 ? [...add(counter, w), ...add(own, w)] : add(counter, w));
   let runStart = r.p;
   let count = 0;
   let depth = 0;
@@ -122,7 +131,11 @@ function instrumentBody(body: Uint8Array, counter: number, own: number): number[
     if (op === OP.block || op === OP.loop || op === OP.if) depth++;
     else if (op === OP.end) depth--;
     if (SPLIT.has(op) || depth < 0) {
-      if (count > 0) out.push(...bump(count));
+      if (count > 0) {
+        out.push(...add(counter, count));
+        const g = also(count, body.subarray(runStart, r.p));
+        if (g >= 0) out.push(...add(g, count));
+      }
       out.push(...body.subarray(runStart, r.p));
       runStart = r.p;
       count = 0;
@@ -137,6 +150,18 @@ function instrumentBody(body: Uint8Array, counter: number, own: number): number[
  * `perFunction`, each defined function i also counts its own in `__ops_<i>` (for profiling).
  */
 export function instrumentOps(bytes: Uint8Array, perFunction = false): Uint8Array<ArrayBuffer> {
+  return instrument(bytes, perFunction ? "function" : "none").bytes;
+}
+
+/**
+ * A copy that also counts, for each straight-line run of the functions `selected` picks (by index), the
+ * instructions it executed, in an exported global `__run_<k>` for runs[k] (bench/wasm-runs.ts).
+ */
+export function instrumentRuns(bytes: Uint8Array, selected: (fn: number) => boolean): { bytes: Uint8Array<ArrayBuffer>; runs: Run[] } {
+  return instrument(bytes, "run", selected);
+}
+
+function instrument(bytes: Uint8Array, by: "none" | "function" | "run", selected: (fn: number) => boolean = () => true): { bytes: Uint8Array<ArrayBuffer>; runs: Run[] } {
   const r = new Reader(bytes, 8);
   const sections: { id: number; body: Uint8Array }[] = [];
   while (r.p < bytes.length) {
@@ -179,7 +204,27 @@ export function instrumentOps(bytes: Uint8Array, perFunction = false): Uint8Arra
   const counter = importedGlobals + defined;
   const code = sections.find((s) => s.id === 10);
   const functions = code ? new Reader(code.body).u32() : 0;
-  const added = perFunction ? 1 + functions : 1;
+  // the code first: it decides how many counters there are (__ops, then one per function or per selected run)
+  const runs: Run[] = [];
+  if (code) {
+    const cr = new Reader(code.body);
+    const n = cr.u32();
+    const out: number[] = [...uleb(n)];
+    for (let i = 0; i < n; i++) {
+      const size = cr.u32();
+      const also = (weight: number, run: Uint8Array) => {
+        if (by === "function") return counter + 1 + i;
+        if (by !== "run" || !selected(i)) return -1;
+        runs.push({ fn: i, code: Uint8Array.from(run), weight });
+        return counter + runs.length;
+      };
+      const body = instrumentBody(code.body.subarray(cr.p, cr.p + size), counter, also);
+      cr.p += size;
+      out.push(...uleb(body.length), ...body);
+    }
+    code.body = Uint8Array.from(out);
+  }
+  const added = 1 + (by === "function" ? functions : runs.length);
   const zero = [0x7e, 0x01, 0x42, 0x00, 0x0b];
   globals.body = Uint8Array.from([...uleb(defined + added), ...globals.body.subarray(gr.p), ...Array.from({ length: added }, () => zero).flat()]);
   let exps = sections.find((s) => s.id === 7);
@@ -191,24 +236,12 @@ export function instrumentOps(bytes: Uint8Array, perFunction = false): Uint8Arra
   const nExports = er.u32();
   const exportOf = (name: string, g: number) => [...uleb(name.length), ...Buffer.from(name), 0x03, ...uleb(g)];
   const extra = [exportOf("__ops", counter)];
-  if (perFunction) for (let i = 0; i < functions; i++) extra.push(exportOf(`__ops_${i}`, counter + 1 + i));
+  for (let k = 1; k < added; k++) extra.push(exportOf(by === "function" ? `__ops_${k - 1}` : `__run_${k - 1}`, counter + k));
   exps.body = Uint8Array.from([...uleb(nExports + extra.length), ...exps.body.subarray(er.p), ...extra.flat()]);
-  if (code) {
-    const cr = new Reader(code.body);
-    const n = cr.u32();
-    const out: number[] = [...uleb(n)];
-    for (let i = 0; i < n; i++) {
-      const size = cr.u32();
-      const body = instrumentBody(code.body.subarray(cr.p, cr.p + size), counter, perFunction ? counter + 1 + i : -1);
-      cr.p += size;
-      out.push(...uleb(body.length), ...body);
-    }
-    code.body = Uint8Array.from(out);
-  }
   // (sections joined as buffers: the data section holds the rule program's block, too big to spread)
   const parts: Uint8Array[] = [bytes.subarray(0, 8)];
   for (const s of sections) parts.push(Uint8Array.from([s.id, ...uleb(s.body.length)]), s.body);
-  return new Uint8Array(Buffer.concat(parts));
+  return { bytes: new Uint8Array(Buffer.concat(parts)), runs };
 }
 
 /** The executed-instruction counter of an instance of an instrumented module. */
@@ -249,4 +282,31 @@ export function doNothingModule(): Uint8Array<ArrayBuffer> {
   const bytes = Uint8Array.from(m.emitBinary());
   m.dispose();
   return bytes;
+}
+
+const NAMES: Record<number, string> = {
+  0x00: "unreachable", 0x02: "block", 0x03: "loop", 0x04: "if", 0x05: "else", 0x0b: "end", 0x0c: "br", 0x0d: "br_if", 0x0e: "br_table",
+  0x0f: "return", 0x10: "call", 0x11: "call_indirect", 0x1a: "drop", 0x1b: "select", 0x20: "local.get", 0x21: "local.set",
+  0x22: "local.tee", 0x23: "global.get", 0x24: "global.set", 0x28: "i32.load", 0x29: "i64.load", 0x2d: "i32.load8_u",
+  0x2f: "i32.load16_u", 0x31: "i64.load8_u", 0x35: "i64.load32_u", 0x36: "i32.store", 0x37: "i64.store", 0x3a: "i32.store8",
+  0x3b: "i32.store16", 0x41: "i32.const", 0x42: "i64.const", 0x45: "i32.eqz", 0x46: "i32.eq", 0x47: "i32.ne", 0x48: "i32.lt_s",
+  0x49: "i32.lt_u", 0x4a: "i32.gt_s", 0x4b: "i32.gt_u", 0x4c: "i32.le_s", 0x4d: "i32.le_u", 0x4e: "i32.ge_s", 0x4f: "i32.ge_u",
+  0x50: "i64.eqz", 0x51: "i64.eq", 0x52: "i64.ne", 0x54: "i64.lt_u", 0x56: "i64.gt_u", 0x58: "i64.le_u", 0x5a: "i64.ge_u",
+  0x67: "i32.clz", 0x68: "i32.ctz", 0x69: "i32.popcnt", 0x6a: "i32.add", 0x6b: "i32.sub", 0x6c: "i32.mul", 0x71: "i32.and",
+  0x72: "i32.or", 0x73: "i32.xor", 0x74: "i32.shl", 0x75: "i32.shr_s", 0x76: "i32.shr_u", 0x77: "i32.rotl", 0x79: "i64.clz",
+  0x7a: "i64.ctz", 0x7b: "i64.popcnt", 0x7c: "i64.add", 0x7d: "i64.sub", 0x7e: "i64.mul", 0x83: "i64.and", 0x84: "i64.or",
+  0x85: "i64.xor", 0x86: "i64.shl", 0x87: "i64.shr_s", 0x88: "i64.shr_u", 0x89: "i64.rotl", 0x8a: "i64.rotr", 0xa7: "i32.wrap_i64",
+  0xac: "i64.extend_i32_s", 0xad: "i64.extend_i32_u",
+};
+
+/** A run's instructions by name (immediates left out; an opcode without a name here shows as 0x..). */
+export function mnemonics(code: Uint8Array): string[] {
+  const r = new Reader(code);
+  const out: string[] = [];
+  while (r.p < code.length) {
+    const op = r.u8();
+    skipImmediates(r, op);
+    out.push(NAMES[op] ?? `0x${op.toString(16)}`);
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
 import binaryen from "binaryen";
 import { readFileSync } from "node:fs";
 import { expect, test } from "vitest";
-import { doNothingModule, instrumentOps, opsOf } from "../bench/wasm-ops.js";
+import { doNothingModule, instrumentOps, instrumentRuns, mnemonics, opsOf } from "../bench/wasm-ops.js";
 import { buildCorpus, corpusClock } from "../bench/corpus.js";
 import { FB_WASM, FluentBitFilter } from "../host/fluent-bit/driver.js";
 
@@ -22,6 +22,25 @@ test("the counter adds each straight-line run's instructions as it runs (loop: 8
   expect(opsOf(x)).toBe(8n * 5n + 1n);
   x.f(1);
   expect(opsOf(x)).toBe(41n + 9n);
+});
+
+test("per-run counters split the count by straight-line run (the loop's body 5 times, then the return)", () => {
+  const m = binaryen.parseText(`(module
+    (func (export "f") (param $n i32) (result i32) (local $i i32)
+      (loop $l
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+      (local.get $i)))`);
+  const bytes = m.emitBinary();
+  m.dispose();
+  const { bytes: counted, runs } = instrumentRuns(bytes, () => true);
+  const x = new WebAssembly.Instance(new WebAssembly.Module(counted), {}).exports as WebAssembly.Exports & { f(n: number): number };
+  expect(x.f(5)).toBe(5);
+  const per = runs.map((r, k) => Number((x[`__run_${k}`] as WebAssembly.Global).value as bigint) / r.weight);
+  expect(runs.map((r) => r.weight)).toEqual([8, 1]);
+  expect(per).toEqual([5, 1]);
+  expect(opsOf(x)).toBe(41n);
+  expect(mnemonics(runs[0].code)).toEqual(["local.get", "i32.const", "i32.add", "local.set", "local.get", "local.get", "i32.lt_u", "br_if"]);
 });
 
 test("the do-nothing module answers with the record pointer it was given", () => {
