@@ -7,7 +7,7 @@
 //   +264 accept bits (one per state, padded to 4 bytes)
 //   +264+A u16[states × classes]  next state; DEAD = no match possible
 
-import { hex4 } from "./strings";
+import { hex4, withSurrogate, pairedLen } from "./strings";
 
 // @ts-ignore: decorator
 @inline const DEAD: u32 = 0xFFFF;
@@ -81,18 +81,9 @@ export function regexMatch(a: usize, p: usize, n: usize, esc: bool): bool {
     else if (e == 0x62) out = 0x08;
     else if (e == 0x66) out = 0x0C;
     else if (e == 0x75) {
-      let cp = <u32>hex4(i);
       i += 4;
-      if (cp >= 0xD800 && cp < 0xDC00) {
-        // a surrogate pair, else U+FFFD (as the decoder in strings.ts)
-        if (i + 6 <= end && load<u8>(i) == 0x5C && load<u8>(i + 1) == 0x75) {
-          const lo = <u32>hex4(i + 2);
-          if (lo >= 0xDC00 && lo < 0xE000) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            i += 6;
-          } else cp = 0xFFFD;
-        } else cp = 0xFFFD;
-      } else if (cp >= 0xDC00 && cp < 0xE000) cp = 0xFFFD;
+      const cp = withSurrogate(<u32>hex4(i - 4), i, end); // (a surrogate pair, as the decoder reads it)
+      i += pairedLen;
       if (!stepCodePoint(cp)) return false;
       continue;
     }

@@ -141,10 +141,11 @@ export function hex4(p: usize): i32 {
   return 4;
 }
 
-/** Position of the first backslash in [p, end), or end (word at a time; reads nothing past end). */
-export function nextBackslash(p: usize, end: usize): usize {
+/** Position of the first byte c in [p, end), or end (word at a time; reads nothing past end). */
+// @ts-ignore: decorator
+@inline function nextByte(p: usize, end: usize, c: u8): usize {
   if (ASC_FEATURE_SIMD) {
-    const b = i8x16.splat(<i8>BACKSLASH);
+    const b = i8x16.splat(<i8>c);
     while (p + 16 <= end) {
       const bits = i8x16.bitmask(i8x16.eq(v128.load(p), b));
       if (bits != 0) return p + <usize>ctz(bits);
@@ -152,13 +153,18 @@ export function nextBackslash(p: usize, end: usize): usize {
     }
   } else {
     while (p + 8 <= end) {
-      const x = load<u64>(p) ^ (ONES * BACKSLASH);
+      const x = load<u64>(p) ^ (ONES * <u64>c);
       if ((((x - ONES) & ~x) & HIGHS) != 0) break;
       p += 8;
     }
   }
-  while (p < end && load<u8>(p) != BACKSLASH) p++;
+  while (p < end && load<u8>(p) != c) p++;
   return p;
+}
+
+/** Position of the first backslash in [p, end), or end. */
+export function nextBackslash(p: usize, end: usize): usize {
+  return nextByte(p, end, BACKSLASH);
 }
 
 /** Bytes written by the last decodeEscape. */
@@ -169,6 +175,28 @@ export let decodedLen: usize = 0;
  * at most 4, never more than were read). A lone surrogate decodes to U+FFFD; a malformed escape (only in
  * records that are not valid JSON) is copied as its second byte, or as `\u` when its digits are bad.
  */
+/** The second escape withSurrogate took (6 bytes), or none (0). */
+export let pairedLen: usize = 0;
+
+/**
+ * The code point of a `\u` escape with digits cp that ends at p: a high surrogate joined with the `\uDC00`–
+ * `\uDFFF` escape at p (pairedLen 6), else U+FFFD for a lone surrogate; any other cp as it is (pairedLen 0).
+ */
+export function withSurrogate(cp: u32, p: usize, end: usize): u32 {
+  pairedLen = 0;
+  if (cp >= 0xD800 && cp < 0xDC00) {
+    if (p + 6 <= end && load<u8>(p) == BACKSLASH && load<u8>(p + 1) == 0x75) {
+      const lo = hex4(p + 2);
+      if (lo >= 0xDC00 && lo < 0xE000) {
+        pairedLen = 6;
+        return 0x10000 + ((cp - 0xD800) << 10) + (<u32>lo - 0xDC00);
+      }
+    }
+    return 0xFFFD;
+  }
+  return cp >= 0xDC00 && cp < 0xE000 ? 0xFFFD : cp;
+}
+
 export function decodeEscape(p: usize, end: usize, dst: usize): usize {
   if (p + 1 >= end) {
     store<u8>(dst, BACKSLASH);
@@ -184,17 +212,9 @@ export function decodeEscape(p: usize, end: usize, dst: usize): usize {
       return p + 2;
     }
     p += 6;
-    if (cp >= 0xD800 && cp < 0xDC00) {
-      if (p + 6 <= end && load<u8>(p) == BACKSLASH && load<u8>(p + 1) == 0x75) {
-        const lo = hex4(p + 2);
-        if (lo >= 0xDC00 && lo < 0xE000) {
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          p += 6;
-        } else cp = 0xFFFD;
-      } else cp = 0xFFFD;
-    } else if (cp >= 0xDC00 && cp < 0xE000) cp = 0xFFFD;
-    decodedLen = putUtf8(dst, <u32>cp);
-    return p;
+    const c = withSurrogate(<u32>cp, p, end);
+    decodedLen = putUtf8(dst, c);
+    return p + pairedLen;
   }
   let out: u32 = e;
   if (e == 0x6E) out = 0x0A; // n
@@ -271,22 +291,7 @@ export function strStartsWith(p: usize, n: usize, esc: bool, t: usize, tn: usize
 
 /** Position of the next '\n' in [p, end), or end (record framing; same SIMD seam as nextSpecial). */
 export function nextNewline(p: usize, end: usize): usize {
-  if (ASC_FEATURE_SIMD) {
-    const nl = i8x16.splat(0x0A);
-    while (p + 16 <= end) {
-      const bits = i8x16.bitmask(i8x16.eq(v128.load(p), nl));
-      if (bits != 0) return p + <usize>ctz(bits);
-      p += 16;
-    }
-  } else {
-    while (p + 8 <= end) {
-      const x = load<u64>(p) ^ (ONES * 0x0A);
-      if ((((x - ONES) & ~x) & HIGHS) != 0) break;
-      p += 8;
-    }
-  }
-  while (p < end && load<u8>(p) != 0x0A) p++;
-  return p;
+  return nextByte(p, end, 0x0A);
 }
 
 /** The number of '\n' bytes in [p, end) (records passed in bulk are counted by their newlines). */

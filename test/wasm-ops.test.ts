@@ -8,7 +8,8 @@ import { doNothingModule, instrumentOps, instrumentRuns, mnemonics, opsOf } from
 import { buildCorpus, corpusClock } from "../bench/corpus.js";
 import { FB_WASM, FluentBitFilter } from "../host/fluent-bit/driver.js";
 
-test("the counter adds each straight-line run's instructions as it runs (loop: 8 per turn, then 1)", () => {
+/** A module whose f(n) counts to n in a loop: 8 instructions per turn, then 1 to return. */
+function loopModule(): Uint8Array {
   const m = binaryen.parseText(`(module
     (func (export "f") (param $n i32) (result i32) (local $i i32)
       (loop $l
@@ -17,6 +18,11 @@ test("the counter adds each straight-line run's instructions as it runs (loop: 8
       (local.get $i)))`);
   const bytes = m.emitBinary();
   m.dispose();
+  return bytes;
+}
+
+test("the counter adds each straight-line run's instructions as it runs (loop: 8 per turn, then 1)", () => {
+  const bytes = loopModule();
   const x = new WebAssembly.Instance(new WebAssembly.Module(instrumentOps(bytes)), {}).exports as WebAssembly.Exports & { f(n: number): number };
   expect(x.f(5)).toBe(5);
   expect(opsOf(x)).toBe(8n * 5n + 1n);
@@ -25,14 +31,7 @@ test("the counter adds each straight-line run's instructions as it runs (loop: 8
 });
 
 test("per-run counters split the count by straight-line run (the loop's body 5 times, then the return)", () => {
-  const m = binaryen.parseText(`(module
-    (func (export "f") (param $n i32) (result i32) (local $i i32)
-      (loop $l
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
-      (local.get $i)))`);
-  const bytes = m.emitBinary();
-  m.dispose();
+  const bytes = loopModule();
   const { bytes: counted, runs } = instrumentRuns(bytes, () => true);
   const x = new WebAssembly.Instance(new WebAssembly.Module(counted), {}).exports as WebAssembly.Exports & { f(n: number): number };
   expect(x.f(5)).toBe(5);

@@ -152,17 +152,17 @@ function and(kids: Req[]): Req {
 
 /** `any`: holds when one child holds. */
 function or(kids: Req[], bySize: (a: Clause, b: Clause) => number): Req {
-  if (kids.some((k) => k.exact === true)) return TRUE;
-  const live = kids.filter((k) => k.exact !== false);
-  if (live.length === 0) return FALSE;
-  if (live.some((k) => k.clauses.length === 0)) return NONE;
-  return { clauses: unions(live.map((k) => k.clauses), bySize) };
+  return kids.some((k) => k.exact === true) ? TRUE : either(kids, bySize);
 }
 
 /** Exactly one of the outcomes happens (which alias of a field is read). */
 function oneOf(outcomes: Req[], bySize: (a: Clause, b: Clause) => number): Req {
-  if (outcomes.every((k) => k.exact === true)) return TRUE;
-  const live = outcomes.filter((k) => k.exact !== false);
+  return outcomes.every((k) => k.exact === true) ? TRUE : either(outcomes, bySize);
+}
+
+/** What one of several requirements (none known to hold) requires: one clause from each that may hold. */
+function either(reqs: Req[], bySize: (a: Clause, b: Clause) => number): Req {
+  const live = reqs.filter((k) => k.exact !== false);
   if (live.length === 0) return FALSE;
   if (live.some((k) => k.clauses.length === 0)) return NONE;
   return { clauses: unions(live.map((k) => k.clauses), bySize) };
