@@ -308,13 +308,14 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
     const m3 = N >= 4 ? load<u64>(c, 48) : 0, t3 = N >= 4 ? load<u64>(c, 56) : 0;
     if (sizeof<G>() == 2) {
       // group 1: most words of a record that comes this far hold a quote, so they are taken one at a time and
-      // their flagged bytes looked at in place, in order (bytes from end on are not); most closing quotes are
-      // dropped by the byte after them (nextFilter)
+      // their flagged bytes looked at in place, in order; most closing quotes are dropped by the byte after them
+      // (nextFilter). The last word may reach past end (callers keep the slack): a flagged byte there is looked
+      // at like any and never reported (tokensAt and needleAt take nothing that does not end before end), so
+      // no word pays for masking them
       const pass: u64 = nextFilter ? 0 : HIGHS;
       while (q < end) {
         const y = load<u64>(q, 1); // each byte's next byte (the last word's reach into the slack)
         let bits = ~zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) & ((y << 1) | (y << 7) | pass) & HIGHS;
-        if (q + 8 > end) bits &= ~(<u64>-1 << ((<u64>(end - q)) << 3)); // (not the bytes from end on)
         while (bits != 0) {
           const h = q + <usize>(ctz(bits) >> 3);
           bits &= bits - 1;
