@@ -69,14 +69,22 @@ export let stoppedAtEscape = false;
  * the only token that may be there: its length picks the needles. True when some stage holds with them.
  */
 function tokensAt(s: usize, m: u64, end: usize): bool {
+  m &= ~found;
+  if (m == 0) return false;
+  if ((m & (m - 1)) == 0) {
+    // one needle (most quotes that come this far): its length says where the token must end, so the end is
+    // tested there rather than searched for
+    const j = <i32>ctz(m);
+    const e = s + nLen(j);
+    if (e >= end || !valueEnd(e, end) || !bytesMatch(j, s)) return false;
+    found |= m;
+    return someStageHolds(found);
+  }
   const e = tokenEnd(s, end);
   const len = e - s;
   if (len > longestToken || e >= end) return false;
-  m &= load<u64>(tokenByLength + (len << 3)) & ~found;
-  if (m == 0) return false;
-  if (<u32>load<u8>(e) == QUOTE) {
-    if (<u32>load<u8>(e + 1) == 0x3A) return false; // a key
-  } else if (e + 1 >= end || <u32>load<u8>(e + 1) != QUOTE) return false;
+  m &= load<u64>(tokenByLength + (len << 3));
+  if (m == 0 || !valueEnd(e, end)) return false;
   let more = false;
   do {
     const j = <i32>ctz(m);
@@ -87,6 +95,16 @@ function tokensAt(s: usize, m: u64, end: usize): bool {
     }
   } while (m != 0);
   return more && someStageHolds(found);
+}
+
+/**
+ * A string value's token ends at e (< end): a quote that no `:` follows (else a key), or \" before end (in a JSON
+ * text carried in a string).
+ */
+// @ts-ignore: decorator
+@inline function valueEnd(e: usize, end: usize): bool {
+  const c = <u32>load<u16>(e);
+  return (c & 0xFF) == QUOTE ? c >> 8 != 0x3A : c == (BACKSLASH | (QUOTE << 8)) && e + 1 < end;
 }
 
 /** The first quote or backslash in [s, s + longestToken] (or a position past that, or end). */
