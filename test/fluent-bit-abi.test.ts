@@ -146,9 +146,23 @@ describe("records through the filter", () => {
     expect(f.counter(C("oversize"))).toBe(1);
   });
 
+  test("every call's tag and record copies come from the same place: the allocator starts over as the filter returns", () => {
+    const f = new FluentBitFilter();
+    const first = (f.call(line({ log: "hello" }), T0), f.lastRecord);
+    for (const rec of [line(s1(0)), line({ log: "x".repeat(5000) }), line(s2raw(100)), "{bad"]) {
+      f.call(rec, T0 + 1000);
+      expect(f.lastRecord).toBe(first);
+    }
+    // a record larger than the arena comes from the heap; the next small one from the arena again
+    f.call(line({ big: "c".repeat(70_000) }), T0 + 2000);
+    expect(f.lastRecord).not.toBe(first);
+    f.call(line({ log: "again" }), T0 + 3000);
+    expect(f.lastRecord).toBe(first);
+  });
+
   test("memory stays flat over 10^5 records (every call's memory is freed)", () => {
     const f = new FluentBitFilter();
-    const recs = [line({ log: "a".repeat(200) }), line(s1(0)), line(s2raw(100)), "{bad", line({ big: "b".repeat(3000) })];
+    const recs = [line({ log: "a".repeat(200) }), line(s1(0)), line(s2raw(100)), "{bad", line({ big: "b".repeat(3000) }), line({ big: "c".repeat(70_000) })];
     for (let i = 0; i < 10_000; i++) f.call(recs[i % recs.length], T0 + i);
     const warm = f.memoryBytes();
     for (let i = 0; i < 100_000; i++) f.call(recs[i % recs.length].replace('"a-100"', `"a-${i}"`), T0 + 10_000 + i);
