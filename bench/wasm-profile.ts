@@ -1,11 +1,13 @@
 // Where the Fluent Bit module's instructions go: `node build/bench/wasm-profile.js [--mb 8] [--top 12]
-// [--variant seed_rule|seed_rule_ecs_and_audit_shapes|one_literal_rule]` drives
+// [--variant seed_rule|seed_rule_ecs_and_audit_shapes|one_literal_rule] [--outcomes]` drives
 // the module record by record as filter_wasm does (host/fluent-bit/driver.ts) on an instrumented copy that counts
 // every defined function's own executed instructions (bench/wasm-ops.ts, perFunction), and prints, per record
 // kind (container logs, process events, audit lines), the instructions per record each function spends itself
 // (not counting its callees), plus the calls into the module (malloc, free, the filter entry) seen from outside.
 // Function names come from the text file asc writes next to the module (build/podprobe-fluent-bit.wat), whose
-// functions are in the binary's order.
+// functions are in the binary's order. With --outcomes it splits each kind instead by what became of the record
+// (passed by the prefilter uninspected, inspected and unchanged, tagged) and gives each part's share of the
+// all-records average.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { FB_WASM, FluentBitFilter } from "../host/fluent-bit/driver.js";
@@ -15,7 +17,8 @@ import { SHAPES } from "../host/rules/shapes.js";
 import { SEED_RULE, type SequenceRule } from "../host/rules/rule.js";
 import { optionValues } from "../host/engine.js";
 import { buildCorpus, corpusClock } from "./corpus.js";
-import { instrumentOps } from "./wasm-ops.js";
+import { instrumentOps, opsOf } from "./wasm-ops.js";
+import { COUNTER_NAMES } from "../host/counters.js";
 
 export type Kind = "container" | "process" | "audit";
 
@@ -86,12 +89,50 @@ export function namedVariant(name: string): Uint8Array<ArrayBuffer> {
   throw new Error(`wasm-profile: unknown variant ${name} (seed_rule, seed_rule_ecs_and_audit_shapes, one_literal_rule)`);
 }
 
+export type Outcome = "passed" | "inspected" | "tagged";
+
+/** Records and instructions per kind and outcome (what became of the record), for the module `bytes`. */
+export function outcomes(bytes: Uint8Array<ArrayBuffer>, lines: Buffer[], nowMs: number): Map<string, { records: number; ops: number }> {
+  const f = new FluentBitFilter(instrumentOps(bytes));
+  const skipped = COUNTER_NAMES.indexOf("prefilter_skipped");
+  const exports = f.x as unknown as WebAssembly.Exports;
+  const rows = new Map<string, { records: number; ops: number }>();
+  let ops = opsOf(exports);
+  let passed = f.counter(skipped);
+  for (const l of lines) {
+    const out = f.call(l, nowMs);
+    const nowOps = opsOf(exports);
+    const nowPassed = f.counter(skipped);
+    const outcome: Outcome = nowPassed > passed ? "passed" : out.equals(l) ? "inspected" : "tagged";
+    const key = `${kindOf(l.toString("latin1"))}, ${outcome}`;
+    const row = rows.get(key) ?? { records: 0, ops: 0 };
+    row.records++;
+    row.ops += Number(nowOps - ops);
+    rows.set(key, row);
+    // (reading the counters runs module code: counted from here on)
+    ops = opsOf(exports);
+    passed = nowPassed;
+  }
+  return rows;
+}
+
 function main(): void {
-  const { values: args } = parseArgs({ options: { mb: { type: "string" }, top: { type: "string" }, variant: { type: "string" } } });
+  const { values: args } = parseArgs({ options: { mb: { type: "string" }, top: { type: "string" }, variant: { type: "string" }, outcomes: { type: "boolean" } } });
   const corpus = buildCorpus({ bytes: Number(args.mb ?? 8) * 1e6, seed: 1 });
   const nowMs = corpusClock(corpus);
   const lines: Buffer[] = [];
   for (let s = 0, e = corpus.indexOf(10); e >= 0; s = e + 1, e = corpus.indexOf(10, s)) lines.push(corpus.subarray(s, e));
+  if (args.outcomes) {
+    const rows = [...outcomes(namedVariant(args.variant ?? "seed_rule"), lines, nowMs)].sort((a, b) => b[1].ops - a[1].ops);
+    const total = rows.reduce((s, [, r]) => s + r.records, 0);
+    for (const [key, r] of rows) {
+      const share = ((100 * r.records) / total).toFixed(2).padStart(6);
+      process.stdout.write(`${key.padEnd(22)} ${share} % of records  ${(r.ops / r.records).toFixed(0).padStart(7)} instructions each  ${(r.ops / total).toFixed(1).padStart(7)} of the average\n`);
+    }
+    const ops = rows.reduce((s, [, r]) => s + r.ops, 0);
+    process.stdout.write(`all records            ${total} records  ${(ops / total).toFixed(1)} instructions each\n`);
+    return;
+  }
   const p = profile(namedVariant(args.variant ?? "seed_rule"), functionNames(FB_WASM.replace(/\.wasm$/, ".wat")), lines, nowMs);
   const top = Number(args.top ?? 12);
   for (const k of Object.keys(p.records) as Kind[]) {
