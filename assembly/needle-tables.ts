@@ -86,9 +86,38 @@ export function setClass(g: i32, i: i32, mask: u8, pattern: u8, nextMask: u8, ne
   }
 }
 
-/** After its classes: group g has n of them. */
+/**
+ * Per group (SWAR build): how many of its first classes are one byte (mask 0), at most 3. The SWAR test of such a
+ * class needs no OR: a byte's high bit is forced by the pattern instead (y = x ^ (pattern | 0x80)·ONES), which
+ * holds for every ASCII byte; a non-ASCII byte equal to the pattern with its high bit set (in UTF-8 a lead byte,
+ * or for a pattern under 0x40 a continuation byte) then borrows from the byte above it in the subtraction, which
+ * may flag that byte too — a flagged byte is always looked up, and a byte of the class is flagged whatever it
+ * lends.
+ */
+export const oneByteClasses: usize = heap.alloc(2 * 4);
+// @ts-ignore: decorator
+@inline export const MAX_ONE_BYTE: u32 = 3;
+
+/** After its classes: group g has n of them (the SWAR build puts its one-byte classes first). */
 export function setClasses(g: i32, n: i32): void {
   store<u32>(counts + <usize>g * 4, <u32>n);
+  let k: u32 = 0;
+  if (!ASC_FEATURE_SIMD) {
+    for (let i = 0; i < n && k < MAX_ONE_BYTE; i++) {
+      const c = constAt(g, i);
+      if (load<u64>(c) != HIGHS) continue;
+      if (<u32>i != k) {
+        // swap class i with class k (the order of a group's classes is immaterial to the search)
+        const a = constAt(g, <i32>k);
+        const m = load<u64>(a), t = load<u64>(a, 8);
+        memory.copy(a, c, 16);
+        store<u64>(c, m);
+        store<u64>(c, t, 8);
+      }
+      k++;
+    }
+  }
+  store<u32>(oneByteClasses + <usize>g * 4, k);
 }
 
 export function setNeedle(j: i32, len: usize, flags: u32, offset: usize): void {

@@ -17,7 +17,7 @@
 // pattern's. The high bit is not compared: a flagged byte is always looked up, never trusted.
 
 import { someStageHolds } from "./clauses";
-import { ONES, HIGHS, QUOTE, BACKSLASH, GO_ON, QUOTED, MAX_NEEDLES, counts, constAt, anchorOff, anchorMask, tokenByPair, pairSlot, tokenByLength, longestToken, tripleOk, nLen, nFlags, nBytes, nextFilter, slashEscapes, BYTES_CAP } from "./needle-tables";
+import { ONES, HIGHS, QUOTE, BACKSLASH, GO_ON, QUOTED, MAX_NEEDLES, counts, oneByteClasses, constAt, anchorOff, anchorMask, tokenByPair, pairSlot, tokenByLength, longestToken, tripleOk, nLen, nFlags, nBytes, nextFilter, slashEscapes, BYTES_CAP } from "./needle-tables";
 
 // @ts-ignore: decorator
 @inline const LOW_NIBBLES: u64 = 0x0F0F0F0F0F0F0F0F;
@@ -239,35 +239,60 @@ function onWord1(w: usize, bits: u64, lo: usize, end: usize): usize {
 export function search0(lo: usize, p: usize, end: usize): usize {
   stoppedAtEscape = false;
   hit = 0;
-  // one loop per group and class count, so a test that is not needed costs nothing
-  const n = load<u32>(counts);
-  if (n == 1) return scan<u8, u8>(lo, p, end);
-  if (n == 2) return scan<u16, u8>(lo, p, end);
-  if (n == 3) return scan<u32, u8>(lo, p, end);
-  return scan<u64, u8>(lo, p, end);
+  return search<u8>(lo, p, end);
 }
 
 /** Group 1 (see search0). */
 export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
   stoppedAtEscape = false;
   found = seed;
-  const n = load<u32>(counts, 4);
-  if (n == 1) return scan<u8, u16>(lo, p, end);
-  if (n == 2) return scan<u16, u16>(lo, p, end);
-  if (n == 3) return scan<u32, u16>(lo, p, end);
-  return scan<u64, u16>(lo, p, end);
+  return search<u16>(lo, p, end);
+}
+
+/**
+ * One loop per group G, class count and (SWAR build) count of one-byte classes, so a test that is not needed
+ * costs nothing.
+ */
+// @ts-ignore: decorator
+@inline function search<G>(lo: usize, p: usize, end: usize): usize {
+  const g: usize = sizeof<G>() == 1 ? 0 : 4;
+  // (class count − 1) · 4 + one-byte classes: one branch table
+  switch ((load<u32>(counts + g) - 1) * 4 + (ASC_FEATURE_SIMD ? 0 : load<u32>(oneByteClasses + g))) {
+    case 0: return scan<u8, G, u8>(lo, p, end);
+    case 1: return scan<u8, G, u16>(lo, p, end);
+    case 4: return scan<u16, G, u8>(lo, p, end);
+    case 5: return scan<u16, G, u16>(lo, p, end);
+    case 6: return scan<u16, G, u32>(lo, p, end);
+    case 8: return scan<u32, G, u8>(lo, p, end);
+    case 9: return scan<u32, G, u16>(lo, p, end);
+    case 10: return scan<u32, G, u32>(lo, p, end);
+    case 11: return scan<u32, G, u64>(lo, p, end);
+    case 12: return scan<u64, G, u8>(lo, p, end);
+    case 13: return scan<u64, G, u16>(lo, p, end);
+    case 14: return scan<u64, G, u32>(lo, p, end);
+    default: return scan<u64, G, u64>(lo, p, end);
+  }
 }
 
 @inline function z(x: u64, m: u64, t: u64): u64 {
   return ((x | m) ^ t) - ONES;
 }
 
-/** The class tests of one word, ANDed: a byte's high bit is clear where it is in a class. */
+/** How many of the first classes are one byte: E u8 0, u16 1, u32 2, u64 3. */
 // @ts-ignore: decorator
-@inline function zw<T>(x: u64, m0: u64, t0: u64, m1: u64, t1: u64, m2: u64, t2: u64, m3: u64, t3: u64): u64 {
-  let r = z(x, m0, t0);
-  if (sizeof<T>() >= 2) r &= z(x, m1, t1);
-  if (sizeof<T>() >= 4) r &= z(x, m2, t2);
+@inline function ones<E>(): i32 {
+  return sizeof<E>() == 1 ? 0 : sizeof<E>() == 2 ? 1 : sizeof<E>() == 4 ? 2 : 3;
+}
+
+/**
+ * The class tests of one word, ANDed: a byte's high bit is clear where it is in a class. The first ones<E>()
+ * classes are one byte each, their t the pattern with the high bits set (needle-tables.ts oneByteClasses).
+ */
+// @ts-ignore: decorator
+@inline function zw<T, E>(x: u64, m0: u64, t0: u64, m1: u64, t1: u64, m2: u64, t2: u64, m3: u64, t3: u64): u64 {
+  let r = ones<E>() >= 1 ? (x ^ t0) - ONES : z(x, m0, t0);
+  if (sizeof<T>() >= 2) r &= ones<E>() >= 2 ? (x ^ t1) - ONES : z(x, m1, t1);
+  if (sizeof<T>() >= 4) r &= ones<E>() >= 3 ? (x ^ t2) - ONES : z(x, m2, t2);
   if (sizeof<T>() >= 8) r &= z(x, m3, t3);
   return r;
 }
@@ -284,9 +309,10 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
   return hit;
 }
 
-// T carries the class count (u8 1, u16 2, u32 3, u64 4), G the group (u8 0, u16 1): folded at compile time
+// T carries the class count (u8 1, u16 2, u32 3, u64 4), G the group (u8 0, u16 1), E a first class of one byte
+// (u16; SWAR only): folded at compile time
 // @ts-ignore: decorator
-@inline function scan<T, G>(lo: usize, q: usize, end: usize): usize {
+@inline function scan<T, G, E>(lo: usize, q: usize, end: usize): usize {
   const N: i32 = sizeof<T>() == 1 ? 1 : sizeof<T>() == 2 ? 2 : sizeof<T>() == 4 ? 3 : 4;
   const c = constAt(sizeof<G>() == 1 ? 0 : 1, 0);
   if (ASC_FEATURE_SIMD) {
@@ -320,9 +346,11 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
     return end;
   } else {
     // (only the constants of the classes tested: a load whose value is unused still runs)
-    const m0 = load<u64>(c), t0 = load<u64>(c, 8);
-    const m1 = N >= 2 ? load<u64>(c, 16) : 0, t1 = N >= 2 ? load<u64>(c, 24) : 0;
-    const m2 = N >= 3 ? load<u64>(c, 32) : 0, t2 = N >= 3 ? load<u64>(c, 40) : 0;
+    // (a one-byte class: no mask, the pattern's high bits set)
+    const E = ones<E>();
+    const m0 = E >= 1 ? 0 : load<u64>(c), t0 = load<u64>(c, 8) | (E >= 1 ? HIGHS : 0);
+    const m1 = N >= 2 && E < 2 ? load<u64>(c, 16) : 0, t1 = N >= 2 ? load<u64>(c, 24) | (E >= 2 ? HIGHS : 0) : 0;
+    const m2 = N >= 3 && E < 3 ? load<u64>(c, 32) : 0, t2 = N >= 3 ? load<u64>(c, 40) | (E >= 3 ? HIGHS : 0) : 0;
     const m3 = N >= 4 ? load<u64>(c, 48) : 0, t3 = N >= 4 ? load<u64>(c, 56) : 0;
     if (sizeof<G>() == 2) {
       // group 1: most words of a record that comes this far hold a quote, so they are taken one at a time and
@@ -333,7 +361,7 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
       const pass: u64 = nextFilter ? 0 : HIGHS;
       while (q < end) {
         const y = load<u64>(q, 1); // each byte's next byte (the last word's reach into the slack)
-        let bits = ~zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) & ((y << 1) | (y << 7) | pass) & HIGHS;
+        let bits = ~zw<T, E>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) & ((y << 1) | (y << 7) | pass) & HIGHS;
         while (bits != 0) {
           const h = q + <usize>(ctz(bits) >> 3);
           bits &= bits - 1;
@@ -354,10 +382,10 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
     // group 0: eight words per step: their class tests meet in one branch; then the flagged bytes of the eight
     // are gathered into one mask, bit 8i + k for byte i of word k (so they are not visited in address order)
     while (q + 64 <= end) {
-      const z0 = zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3), z1 = zw<T>(load<u64>(q, 8), m0, t0, m1, t1, m2, t2, m3, t3);
-      const z2 = zw<T>(load<u64>(q, 16), m0, t0, m1, t1, m2, t2, m3, t3), z3 = zw<T>(load<u64>(q, 24), m0, t0, m1, t1, m2, t2, m3, t3);
-      const z4 = zw<T>(load<u64>(q, 32), m0, t0, m1, t1, m2, t2, m3, t3), z5 = zw<T>(load<u64>(q, 40), m0, t0, m1, t1, m2, t2, m3, t3);
-      const z6 = zw<T>(load<u64>(q, 48), m0, t0, m1, t1, m2, t2, m3, t3), z7 = zw<T>(load<u64>(q, 56), m0, t0, m1, t1, m2, t2, m3, t3);
+      const z0 = zw<T, E>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3), z1 = zw<T, E>(load<u64>(q, 8), m0, t0, m1, t1, m2, t2, m3, t3);
+      const z2 = zw<T, E>(load<u64>(q, 16), m0, t0, m1, t1, m2, t2, m3, t3), z3 = zw<T, E>(load<u64>(q, 24), m0, t0, m1, t1, m2, t2, m3, t3);
+      const z4 = zw<T, E>(load<u64>(q, 32), m0, t0, m1, t1, m2, t2, m3, t3), z5 = zw<T, E>(load<u64>(q, 40), m0, t0, m1, t1, m2, t2, m3, t3);
+      const z6 = zw<T, E>(load<u64>(q, 48), m0, t0, m1, t1, m2, t2, m3, t3), z7 = zw<T, E>(load<u64>(q, 56), m0, t0, m1, t1, m2, t2, m3, t3);
       if ((z0 & z1 & z2 & z3 & z4 & z5 & z6 & z7 & HIGHS) != HIGHS) {
         const f = ~(((z0 & HIGHS) >> 7) | ((z1 & HIGHS) >> 6) | ((z2 & HIGHS) >> 5) | ((z3 & HIGHS) >> 4) |
           ((z4 & HIGHS) >> 3) | ((z5 & HIGHS) >> 2) | ((z6 & HIGHS) >> 1) | (z7 & HIGHS));
@@ -367,8 +395,8 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
       q += 64;
     }
     if (q + 32 <= end) {
-      const z0 = zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3), z1 = zw<T>(load<u64>(q, 8), m0, t0, m1, t1, m2, t2, m3, t3);
-      const z2 = zw<T>(load<u64>(q, 16), m0, t0, m1, t1, m2, t2, m3, t3), z3 = zw<T>(load<u64>(q, 24), m0, t0, m1, t1, m2, t2, m3, t3);
+      const z0 = zw<T, E>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3), z1 = zw<T, E>(load<u64>(q, 8), m0, t0, m1, t1, m2, t2, m3, t3);
+      const z2 = zw<T, E>(load<u64>(q, 16), m0, t0, m1, t1, m2, t2, m3, t3), z3 = zw<T, E>(load<u64>(q, 24), m0, t0, m1, t1, m2, t2, m3, t3);
       if ((z0 & z1 & z2 & z3 & HIGHS) != HIGHS) {
         const r = onPacked(q, packed(z0, z1, z2, z3), lo, end);
         if (r != GO_ON) return r;
@@ -378,7 +406,7 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
     // the last words; the last may reach past end (callers keep the slack): a flagged byte there is looked up
     // like any, and never reported (no needle or escape fits before end: onByte0)
     while (q < end) {
-      let bits = ~zw<T>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) & HIGHS;
+      let bits = ~zw<T, E>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) & HIGHS;
       while (bits != 0) {
         const h = q + <usize>(ctz(bits) >> 3);
         bits &= bits - 1;
