@@ -117,6 +117,19 @@ function runEngine(corpus: Buffer, nowMs: number, opts = {}, repeat = REPEAT) {
   return { s, cpu: lastCpu, out: Buffer.concat(parts), stats: stats!, memory, startup };
 }
 
+/**
+ * Engine cases over the same corpus with their runs interleaved — one run of each in turn, `repeat` rounds — so
+ * that the machine's drift falls on all of them alike and the ratios between them hold; per case, the run of
+ * median wall time.
+ */
+function runEngines<K extends string>(corpus: Buffer, nowMs: number, cases: Record<K, object>, repeat = REPEAT): Record<K, ReturnType<typeof runEngine>> {
+  const runs = {} as Record<K, ReturnType<typeof runEngine>[]>;
+  for (let r = 0; r < repeat; r++) for (const k of Object.keys(cases) as K[]) (runs[k] ??= []).push(runEngine(corpus, nowMs, cases[k], 1));
+  const out = {} as Record<K, ReturnType<typeof runEngine>>;
+  for (const k of Object.keys(cases) as K[]) out[k] = [...runs[k]].sort((a, b) => a.s - b.s)[runs[k].length >> 1];
+  return out;
+}
+
 function runBaseline(corpus: Buffer, nowMs: number, prefilter: boolean) {
   let o: string[] = [];
   const s = timeIt(() => {
@@ -190,36 +203,32 @@ function main() {
   const corpusFile = dir + "corpus.ndjson";
   writeFileSync(corpusFile, corpus);
 
-  log("engine…");
+  log("engine: the seed rule, every example rule, a rule pack, a real pack (--pack), validate \"all\" — runs interleaved…");
   // warm up: the first passes pay for page faults, JIT tiers and the heap's first growth
   runEngine(corpus.subarray(0, corpus.lastIndexOf(10, 16_000_000) + 1), nowMs, {}, 2);
-  const engine = runEngine(corpus, nowMs);
-  log("engine with every example rule (examples/rules)…");
   const exampleRules = loadRuleFiles([root + "examples/rules"]).rules;
-  const withRules = runEngine(corpus, nowMs, { rules: exampleRules });
-  log("engine with a rule pack: every example rule and 320 generated rules shaped like Elastic's…");
   const packRules = [...exampleRules, ...syntheticPack(320)];
-  const withPack = runEngine(corpus, nowMs, { rules: packRules });
   // a real pack (--pack PATH…, e.g. Elastic's detection-rules folders): how many files load, and all of them run together
+  const loaded = args.pack?.length ? loadRuleFiles(args.pack, { collect: true }) : undefined;
+  const engineCases: Record<string, object> = { engine: {}, withRules: { rules: exampleRules }, withPack: { rules: packRules }, engineAll: { validate: "all" } };
+  if (loaded) engineCases.elastic = { rules: loaded.rules };
+  const timed = runEngines(corpus, nowMs, engineCases, quick ? 1 : 5);
+  const { engine, withRules, withPack, engineAll } = timed;
   let elastic: { files: number; loaded: number; refused: Record<string, number>; programBytes: number; fitsFluentBit: boolean; run: ReturnType<typeof runEngine> } | undefined;
-  if (args.pack?.length) {
-    log(`engine with the rules of ${args.pack.join(", ")}…`);
-    const loaded = loadRuleFiles(args.pack, { collect: true });
+  if (loaded) {
     const refused: Record<string, number> = {};
     for (const r of loaded.results) if (r.error) refused[`${r.status} ${r.error.kind}`] = (refused[`${r.status} ${r.error.kind}`] ?? 0) + 1;
     const programBytes = compileRules(loaded.rules).length;
-    elastic = { files: loaded.results.length, loaded: loaded.rules.length, refused, programBytes, fitsFluentBit: programBytes + 16 <= PROGRAM_CAPACITY, run: runEngine(corpus, nowMs, { rules: loaded.rules }) };
-    log(`  ${elastic.loaded} of ${elastic.files} files loaded`);
+    elastic = { files: loaded.results.length, loaded: loaded.rules.length, refused, programBytes, fitsFluentBit: programBytes + 16 <= PROGRAM_CAPACITY, run: timed.elastic };
+    log(`  ${args.pack!.join(", ")}: ${elastic.loaded} of ${elastic.files} files loaded`);
   }
+  if (!engineAll.out.equals(engine.out)) throw new Error("bench: validate all wrote other bytes than validate candidates");
   log("js_naive and js_prefilter (and their byte-identity with podprobe)…");
   const naive = runBaseline(corpus, nowMs, false);
   assertIdentical("js_naive", engine.out, naive.out);
   const pre = runBaseline(corpus, nowMs, true);
   assertIdentical("js_prefilter", engine.out, pre.out);
 
-  log("engine with validate \"all\" (no prefilter: every record validated and scanned)…");
-  const engineAll = runEngine(corpus, nowMs, { validate: "all" });
-  if (!engineAll.out.equals(engine.out)) throw new Error("bench: validate all wrote other bytes than validate candidates");
 
   log("cli (file → /dev/null), and its start-up alone (empty input)…");
   // --quick: the CLI reads the corpus four times over, so that start-up does not dominate its figure
@@ -233,15 +242,24 @@ function main() {
     if (r.status !== 0) throw new Error("cli failed");
   };
   writeFileSync(dir + "empty.ndjson", "");
-  // start-up is a fixed cost that noise only adds to: its least of five runs (wall and CPU)
-  let startupS = Infinity;
-  let startupCpu = Infinity;
-  for (let i = 0; i < 5; i++) {
-    startupS = Math.min(startupS, timeIt(cliRun(dir + "empty.ndjson"), 1));
-    startupCpu = Math.min(startupCpu, lastCpu);
+  // the run without start-up is the difference of two runs a few hundred ms long each, on a machine whose speed
+  // drifts: the empty run and the full one alternate, and the medians are of the pairs' differences (wall and CPU)
+  const startups: { wall: number; cpu: number }[] = [];
+  const without: { wall: number; cpu: number }[] = [];
+  const fulls: { wall: number; cpu: number }[] = [];
+  for (let i = 0; i < 7; i++) {
+    const empty = { wall: timeIt(cliRun(dir + "empty.ndjson"), 1), cpu: lastCpu };
+    const full = { wall: timeIt(cliRun(cliFile), 1), cpu: lastCpu };
+    startups.push(empty);
+    fulls.push(full);
+    without.push({ wall: full.wall - empty.wall, cpu: full.cpu - empty.cpu });
   }
-  const cliS = timeIt(cliRun(cliFile));
-  const cliCpu = lastCpu;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const startupS = median(startups.map((x) => x.wall));
+  const cliS = median(fulls.map((x) => x.wall));
+  const cliCpu = median(fulls.map((x) => x.cpu));
+  const cliWithoutS = median(without.map((x) => x.wall));
+  const cliWithoutCpu = median(without.map((x) => x.cpu));
 
   log("fluent_bit_abi (per record, as filter_wasm calls it)…");
   const fbLimit = quick ? 50_000 : 200_000;
@@ -296,7 +314,7 @@ function main() {
     engine_example_rules: caseOf(corpus.length, records, withRules.s, withRules.cpu),
     engine_rule_pack: caseOf(corpus.length, records, withPack.s, withPack.cpu),
     ...(elastic ? { engine_elastic_pack: caseOf(corpus.length, records, elastic.run.s, elastic.run.cpu) } : {}),
-    cli: { ...caseOf(cliBytes, (cliBytes / corpus.length) * records, cliS - startupS, cliCpu - startupCpu), startup_seconds: startupS, with_startup: caseOf(cliBytes, (cliBytes / corpus.length) * records, cliS, cliCpu) },
+    cli: { ...caseOf(cliBytes, (cliBytes / corpus.length) * records, cliWithoutS, cliWithoutCpu), startup_seconds: startupS, with_startup: caseOf(cliBytes, (cliBytes / corpus.length) * records, cliS, cliCpu) },
     engine_validate_all: caseOf(corpus.length, records, engineAll.s, engineAll.cpu),
     fluent_bit_abi: { ...caseOf(fbBytes, lines.length, fbS), ...ops },
     js_naive: caseOf(corpus.length, records, naive.s, naive.cpu),
