@@ -14,7 +14,9 @@
 //
 // SWAR test (no borrow between bytes): with every byte's high bit forced on, y = x | (mask | 0x80)·ONES; then
 // z = (y ^ (pattern & 0x7F)·ONES) − ONES leaves a byte's high bit clear exactly where its low 7 bits equal the
-// pattern's. The high bit is not compared: a flagged byte is always looked up, never trusted.
+// pattern's. The high bit is not compared: a flagged byte is always looked up, never trusted. A class of one byte
+// (mask 0) skips the OR: z = (x ^ (pattern | 0x80)·ONES) − ONES, exact for ASCII bytes; a non-ASCII byte may then
+// borrow from the byte above it, which can only flag that byte too (needle-tables.ts oneByteClasses).
 
 import { someStageHolds } from "./clauses";
 import { ONES, HIGHS, QUOTE, BACKSLASH, GO_ON, QUOTED, MAX_NEEDLES, counts, oneByteClasses, constAt, anchorOff, anchorMask, tokenByPair, pairSlot, tokenByLength, longestToken, tripleOk, nLen, nFlags, nBytes, nextFilter, slashEscapes, BYTES_CAP } from "./needle-tables";
