@@ -347,12 +347,12 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
     }
     return end;
   } else {
-    // (only the constants of the classes tested: a load whose value is unused still runs)
-    // (a one-byte class: no mask, the pattern's high bits set)
-    const E = ones<E>();
-    const m0 = E >= 1 ? 0 : load<u64>(c), t0 = load<u64>(c, 8) | (E >= 1 ? HIGHS : 0);
-    const m1 = N >= 2 && E < 2 ? load<u64>(c, 16) : 0, t1 = N >= 2 ? load<u64>(c, 24) | (E >= 2 ? HIGHS : 0) : 0;
-    const m2 = N >= 3 && E < 3 ? load<u64>(c, 32) : 0, t2 = N >= 3 ? load<u64>(c, 40) | (E >= 3 ? HIGHS : 0) : 0;
+    // (only the constants of the classes tested: a load whose value is unused still runs; a one-byte class has
+    // no mask, and its pattern's high bits set)
+    const ONE = ones<E>();
+    const m0 = ONE >= 1 ? 0 : load<u64>(c), t0 = load<u64>(c, 8) | (ONE >= 1 ? HIGHS : 0);
+    const m1 = N >= 2 && ONE < 2 ? load<u64>(c, 16) : 0, t1 = N >= 2 ? load<u64>(c, 24) | (ONE >= 2 ? HIGHS : 0) : 0;
+    const m2 = N >= 3 && ONE < 3 ? load<u64>(c, 32) : 0, t2 = N >= 3 ? load<u64>(c, 40) | (ONE >= 3 ? HIGHS : 0) : 0;
     const m3 = N >= 4 ? load<u64>(c, 48) : 0, t3 = N >= 4 ? load<u64>(c, 56) : 0;
     if (sizeof<G>() == 2) {
       // group 1: most words of a record that comes this far hold a quote, so they are taken one at a time and
