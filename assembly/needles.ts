@@ -361,7 +361,8 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
       // at like any and never reported (tokensAt and needleAt take nothing that does not end before end), so
       // no word pays for masking them
       const pass: u64 = nextFilter ? 0 : HIGHS;
-      while (q < end) {
+      // (loops test their condition at the bottom: one branch per pass instead of a test and a jump)
+      if (q < end) do {
         const y = load<u64>(q, 1); // each byte's next byte (the last word's reach into the slack)
         let bits = ~zw<T, E>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) & ((y << 1) | (y << 7) | pass) & HIGHS;
         while (bits != 0) {
@@ -378,12 +379,13 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
           }
         }
         q += 8;
-      }
+      } while (q < end);
       return end;
     }
     // group 0: eight words per step: their class tests meet in one branch; then the flagged bytes of the eight
     // are gathered into one mask, bit 8i + k for byte i of word k (so they are not visited in address order)
-    while (q + 64 <= end) {
+    const last = end - 64; // (may wrap below 0: only compared once a first pass had q + 64 ≤ end)
+    if (q + 64 <= end) do {
       const z0 = zw<T, E>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3), z1 = zw<T, E>(load<u64>(q, 8), m0, t0, m1, t1, m2, t2, m3, t3);
       const z2 = zw<T, E>(load<u64>(q, 16), m0, t0, m1, t1, m2, t2, m3, t3), z3 = zw<T, E>(load<u64>(q, 24), m0, t0, m1, t1, m2, t2, m3, t3);
       const z4 = zw<T, E>(load<u64>(q, 32), m0, t0, m1, t1, m2, t2, m3, t3), z5 = zw<T, E>(load<u64>(q, 40), m0, t0, m1, t1, m2, t2, m3, t3);
@@ -395,7 +397,7 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
         if (r != GO_ON) return r;
       }
       q += 64;
-    }
+    } while (q <= last);
     if (q + 32 <= end) {
       const z0 = zw<T, E>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3), z1 = zw<T, E>(load<u64>(q, 8), m0, t0, m1, t1, m2, t2, m3, t3);
       const z2 = zw<T, E>(load<u64>(q, 16), m0, t0, m1, t1, m2, t2, m3, t3), z3 = zw<T, E>(load<u64>(q, 24), m0, t0, m1, t1, m2, t2, m3, t3);
@@ -407,7 +409,7 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
     }
     // the last words; the last may reach past end (callers keep the slack): a flagged byte there is looked up
     // like any, and never reported (no needle or escape fits before end: onByte0)
-    while (q < end) {
+    if (q < end) do {
       let bits = ~zw<T, E>(load<u64>(q), m0, t0, m1, t1, m2, t2, m3, t3) & HIGHS;
       while (bits != 0) {
         const h = q + <usize>(ctz(bits) >> 3);
@@ -417,7 +419,7 @@ export function search1(lo: usize, p: usize, end: usize, seed: u64): usize {
         if (r != GO_ON) return r;
       }
       q += 8;
-    }
+    } while (q < end);
     return end;
   }
 }
