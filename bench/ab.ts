@@ -3,7 +3,9 @@
 // - Fluent Bit entry, WASM instructions per record by kind: the seed rule's module; the same rule read in the ECS
 //   and raw audit shapes only (what the sensor shapes' guard literals cost the search); a module whose rule
 //   requires one literal (the seed's first stage in those two shapes: one byte class per word instead of two);
-//   the do-nothing module; the bench's rule pack (every example rule and 320 generated ones), with its prefilter
+//   the do-nothing module; the class tests of the seed rule's and of the one-literal rule's first search step alone
+//   (scanFloorModule: what any search with those classes costs at the least, looking at no flagged byte);
+//   the bench's rule pack (every example rule and 320 generated ones), with its prefilter
 //   and with validate "all";
 // - Node engine, MB per CPU second (start-up excluded): the mixed corpus with validate "candidates" and "all", its
 //   container logs alone (every record passed in bulk: the floor of the batch path — one search, one copy in, one
@@ -20,8 +22,11 @@ import { buildCorpus, corpusClock } from "./corpus.js";
 import { syntheticPack } from "./rule-pack.js";
 import { loadRuleFiles } from "../host/index.js";
 import { fileURLToPath } from "node:url";
-import { doNothingModule, instrumentOps, opsOf } from "./wasm-ops.js";
-import { kindOf, namedVariant } from "./wasm-profile.js";
+import { doNothingModule, instrumentOps, opsOf, scanFloorModule } from "./wasm-ops.js";
+import { kindOf, namedVariant, oneLiteralRule } from "./wasm-profile.js";
+import { derivePrefilter } from "../host/rules/prefilter.js";
+import { SEED_RULE } from "../host/rules/rule.js";
+import { SHAPES } from "../host/rules/shapes.js";
 
 const { values: args } = parseArgs({ options: { mb: { type: "string" }, json: { type: "boolean" } } });
 const MB = Number(args.mb ?? 32);
@@ -38,6 +43,13 @@ function opsByKind(bytes: Uint8Array<ArrayBuffer>, lines: Buffer[], nowMs: numbe
   }
   const all = Object.values(sum).reduce((a, v) => ({ ops: a.ops + v.ops, n: a.n + v.n }), { ops: 0, n: 0 });
   return { all: Math.round(all.ops / all.n), ...Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, Math.round(v.ops / v.n)])) };
+}
+
+/** The byte classes of the first search step (group 0) of the rules' prefilter, read in the first `shapes` shapes. */
+function firstStepClasses(rules: Parameters<typeof derivePrefilter>[0], shapes: number) {
+  const pf = derivePrefilter(rules, SHAPES.slice(0, shapes));
+  if (pf.groups.length === 0) throw new Error("bench:ab: the rule has no prefilter");
+  return pf.groups[0].classes;
 }
 
 /** MB per CPU second of the batch path (the correlator is created, and its start-up spent, before the clock). */
@@ -92,6 +104,8 @@ async function main() {
     seed_rule_ecs_and_audit_shapes: opsByKind(namedVariant("seed_rule_ecs_and_audit_shapes"), lines, nowMs),
     one_literal_rule: opsByKind(namedVariant("one_literal_rule"), lines, nowMs),
     do_nothing: opsByKind(doNothingModule(), lines, nowMs),
+    scan_floor_seed_rule_classes: opsByKind(scanFloorModule(firstStepClasses([SEED_RULE], SHAPES.length)), lines, nowMs),
+    scan_floor_one_literal_classes: opsByKind(scanFloorModule(firstStepClasses([oneLiteralRule()], 2)), lines, nowMs),
     rule_pack: opsByKind(packModule("candidates"), lines, nowMs),
     rule_pack_validate_all: opsByKind(packModule("all"), lines, nowMs),
   };

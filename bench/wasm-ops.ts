@@ -310,3 +310,81 @@ export function mnemonics(code: Uint8Array): string[] {
   }
   return out;
 }
+
+/** A byte class {b : (b | mask) == pattern}, as the prefilter's table gives it. */
+export interface ScanClass {
+  mask: number;
+  pattern: number;
+}
+
+/**
+ * The do-nothing module plus the word-at-a-time class tests of the Fluent Bit build's first search step, and
+ * nothing else: every 8-byte word of the record is tested against `classes` (a one-byte class without the OR that
+ * forces each byte's high bit, as assembly/needles.ts does), eight words per branch, the last words one at a
+ * time; no flagged byte is looked at. What a search with these classes costs at the least, to compare the
+ * module's first step with (`npm run bench:ab`).
+ */
+export function scanFloorModule(classes: ScanClass[]): Uint8Array<ArrayBuffer> {
+  const m = new binaryen.Module();
+  const { i32, i64 } = binaryen;
+  const BASE = 1024;
+  const ONES = 0x0101010101010101n, HIGHS = 0x8080808080808080n;
+  const c64 = (v: bigint) => (m.i64.const as unknown as (v: bigint) => number)(BigInt.asIntN(64, v));
+  m.setMemory(1, 65536, "memory");
+  m.addGlobal("top", i32, true, m.i32.const(BASE));
+  m.addGlobal("live", i32, true, m.i32.const(0));
+  m.addGlobal("flagged", i32, true, m.i32.const(0));
+  m.addFunction("malloc", binaryen.createType([i32]), i32, [i32, i32], m.block(null, [
+    m.local.set(1, m.global.get("top", i32)),
+    // (32 bytes of slack after each block, as the module's allocator keeps: the last word may reach past the end)
+    m.local.set(2, m.i32.and(m.i32.add(m.i32.add(m.local.get(1, i32), m.local.get(0, i32)), m.i32.const(32 + 7)), m.i32.const(-8))),
+    m.if(m.i32.gt_u(m.local.get(2, i32), m.i32.shl(m.memory.size(), m.i32.const(16))),
+      m.drop(m.memory.grow(m.i32.add(m.i32.shr_u(m.i32.sub(m.local.get(2, i32), m.i32.shl(m.memory.size(), m.i32.const(16))), m.i32.const(16)), m.i32.const(1))))),
+    m.global.set("top", m.local.get(2, i32)),
+    m.global.set("live", m.i32.add(m.global.get("live", i32), m.i32.const(1))),
+    m.return(m.local.get(1, i32)),
+  ], i32));
+  m.addFunction("free", binaryen.createType([i32]), binaryen.none, [], m.if(m.local.get(0, i32), m.block(null, [
+    m.global.set("live", m.i32.sub(m.global.get("live", i32), m.i32.const(1))),
+    m.if(m.i32.eqz(m.global.get("live", i32)), m.global.set("top", m.i32.const(BASE))),
+  ])));
+  // locals of podprobe_filter: 0..5 params, 6 q, 7 end, 8 x
+  const Q = 6, END = 7, X = 8;
+  const test = (offset: number) => {
+    const parts = classes.map((c, i) => {
+      const x = i === 0 ? m.local.tee(X, m.i64.load(offset, 8, m.local.get(Q, i32)), i64) : m.local.get(X, i64);
+      const y = c.mask === 0
+        ? m.i64.xor(x, c64(ONES * BigInt(c.pattern | 0x80)))
+        : m.i64.xor(m.i64.or(x, c64(ONES * BigInt(c.mask | 0x80))), c64(ONES * BigInt(c.pattern & 0x7f)));
+      return m.i64.sub(y, c64(ONES));
+    });
+    return parts.reduce((a, b) => m.i64.and(a, b));
+  };
+  const flag = (z: number) => m.if(m.i64.ne(m.i64.and(z, c64(HIGHS)), c64(HIGHS)), m.global.set("flagged", m.i32.add(m.global.get("flagged", i32), m.i32.const(1))));
+  let eight = test(0);
+  for (let k = 1; k < 8; k++) eight = m.i64.and(eight, test(8 * k));
+  m.addFunction("podprobe_filter", binaryen.createType([i32, i32, i32, i32, i32, i32]), i32, [i32, i32, i64], m.block(null, [
+    m.local.set(Q, m.local.get(4, i32)),
+    m.local.set(END, m.i32.add(m.local.get(4, i32), m.local.get(5, i32))),
+    m.block("tail", [
+      m.loop("steps", m.block(null, [
+        m.br("tail", m.i32.gt_u(m.i32.add(m.local.get(Q, i32), m.i32.const(64)), m.local.get(END, i32))),
+        flag(eight),
+        m.local.set(Q, m.i32.add(m.local.get(Q, i32), m.i32.const(64))),
+        m.br("steps"),
+      ])),
+    ]),
+    m.loop("words", m.if(m.i32.lt_u(m.local.get(Q, i32), m.local.get(END, i32)), m.block(null, [
+      flag(test(0)),
+      m.local.set(Q, m.i32.add(m.local.get(Q, i32), m.i32.const(8))),
+      m.br("words"),
+    ]))),
+    m.return(m.local.get(4, i32)),
+  ], i32));
+  for (const f of ["malloc", "free", "podprobe_filter"]) m.addFunctionExport(f, f);
+  if (!m.validate()) throw new Error("scan-floor module does not validate");
+  m.optimize();
+  const bytes = Uint8Array.from(m.emitBinary());
+  m.dispose();
+  return bytes;
+}
