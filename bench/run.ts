@@ -235,24 +235,29 @@ function main() {
   const cliFile = quick ? dir + "corpus-x4.ndjson" : corpusFile;
   if (quick) writeFileSync(cliFile, Buffer.concat([corpus, corpus, corpus, corpus]));
   const cliBytes = quick ? 4 * corpus.length : corpus.length;
+  // the CLI reports the time from its first read to its last write flushed (PODPROBE_TIMING): the run without
+  // Node's start-up, the module's compilation and the rule's, measured inside the run rather than as the
+  // difference of two runs whose start-ups alone vary by a tenth of a second on this machine
+  let processing = { wall: 0, cpu: 0 };
   const cliRun = (file: string) => () => {
     const fd = openSync(file, "r");
-    const r = spawnSync(process.execPath, [root + "bin/podprobe.js"], { stdio: [fd, "ignore", "inherit"] });
+    const r = spawnSync(process.execPath, [root + "bin/podprobe.js"], { stdio: [fd, "ignore", "pipe"], env: { ...process.env, PODPROBE_TIMING: "1" } });
     closeSync(fd);
-    if (r.status !== 0) throw new Error("cli failed");
+    if (r.status !== 0) throw new Error(`cli failed: ${r.stderr.toString()}`);
+    const t = JSON.parse(r.stderr.toString().trim().split("\n").pop()!) as { processing_seconds: number; processing_cpu_seconds: number };
+    processing = { wall: t.processing_seconds, cpu: t.processing_cpu_seconds };
   };
   writeFileSync(dir + "empty.ndjson", "");
-  // the run without start-up is the difference of two runs a few hundred ms long each, on a machine whose speed
-  // drifts: the empty run and the full one alternate, and the medians are of the pairs' differences (wall and CPU)
+  // start-up alone is a run on an empty input; the empty and the full runs alternate, so that the machine's
+  // drift falls on both; medians of seven
   const startups: { wall: number; cpu: number }[] = [];
   const without: { wall: number; cpu: number }[] = [];
   const fulls: { wall: number; cpu: number }[] = [];
   for (let i = 0; i < 7; i++) {
     const empty = { wall: timeIt(cliRun(dir + "empty.ndjson"), 1), cpu: lastCpu };
-    const full = { wall: timeIt(cliRun(cliFile), 1), cpu: lastCpu };
     startups.push(empty);
-    fulls.push(full);
-    without.push({ wall: full.wall - empty.wall, cpu: full.cpu - empty.cpu });
+    fulls.push({ wall: timeIt(cliRun(cliFile), 1), cpu: lastCpu });
+    without.push(processing);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const startupS = median(startups.map((x) => x.wall));

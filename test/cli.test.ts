@@ -33,6 +33,18 @@ test("--stats prints one JSON line of every counter on stderr", () => {
   expect(r.stdout.split("\n").filter(Boolean)).toHaveLength(3);
 });
 
+test("PODPROBE_TIMING=1 (the bench's) adds one JSON line of processing time on stderr; the output is the same", () => {
+  const plain = cli([], stream);
+  const timed = spawnSync(process.execPath, [BIN], { input: stream, encoding: "utf8", env: { ...process.env, PODPROBE_TIMING: "1" } });
+  expect(timed.status).toBe(0);
+  expect(timed.stdout).toBe(plain.stdout);
+  const t = JSON.parse(timed.stderr.trim());
+  expect(Object.keys(t).sort()).toEqual(["processing_cpu_seconds", "processing_seconds"]);
+  expect(t.processing_seconds).toBeGreaterThan(0);
+  expect(t.processing_cpu_seconds).toBeGreaterThanOrEqual(0);
+  expect(plain.stderr).toBe("");
+});
+
 test("an option error exits 2 naming the flag and the value, before reading input", () => {
   const r = cli(["--lateness-ms", "soon"], stream);
   expect(r.status).toBe(2);
