@@ -97,24 +97,39 @@ function withNonAscii(corpus: Buffer, share: number): Buffer {
  * made before the clock starts (its tables are allocated up front: start-up, reported on its own); the output
  * pieces are joined after it stops (as the baselines' lines are).
  */
-function runEngine(corpus: Buffer, nowMs: number, opts = {}, repeat = REPEAT) {
+function runEngine(corpus: Buffer, nowMs: number, opts: { reuseOutput?: boolean; [option: string]: unknown } = {}, repeat = REPEAT) {
   let parts: Buffer[] = [];
   let stats;
   let memory = 0;
   let startup = 0;
+  // reuseOutput: each call's output in the correlator's reused buffer, consumed before the next call (its length
+  // counted, as a writer would take it); its bytes are checked against the plain case's apart (reusedOutput)
+  const { reuseOutput, ...rest } = opts;
+  let sink = 0;
   const s = timeIt(() => {}, repeat, () => {
     const t = process.hrtime.bigint();
-    const c = createCorrelator({ clock: () => nowMs, ...opts });
+    const c = createCorrelator({ clock: () => nowMs, ...rest });
     startup = Number(process.hrtime.bigint() - t) / 1e9;
     return () => {
       parts = [];
-      for (let i = 0; i < corpus.length; i += 1 << 20) parts.push(c.write(corpus.subarray(i, i + (1 << 20))));
+      if (reuseOutput) for (let i = 0; i < corpus.length; i += 1 << 20) sink += c.write(corpus.subarray(i, i + (1 << 20)), { reuseOutput }).length;
+      else for (let i = 0; i < corpus.length; i += 1 << 20) parts.push(c.write(corpus.subarray(i, i + (1 << 20))));
       parts.push(c.end());
       stats = c.stats();
       memory = c.memoryBytes();
     };
   });
+  if (sink < 0) log(""); // (keeps the lengths)
   return { s, cpu: lastCpu, out: Buffer.concat(parts), stats: stats!, memory, startup };
+}
+
+/** The library's output over the corpus with reuseOutput, each call's bytes copied at once (untimed). */
+function reusedOutput(corpus: Buffer, nowMs: number): Buffer {
+  const c = createCorrelator({ clock: () => nowMs });
+  const parts: Buffer[] = [];
+  for (let i = 0; i < corpus.length; i += 1 << 20) parts.push(Buffer.from(c.write(corpus.subarray(i, i + (1 << 20)), { reuseOutput: true })));
+  parts.push(c.end());
+  return Buffer.concat(parts);
 }
 
 /**
@@ -124,7 +139,7 @@ function runEngine(corpus: Buffer, nowMs: number, opts = {}, repeat = REPEAT) {
  */
 function runEngines<K extends string>(corpus: Buffer, nowMs: number, cases: Record<K, object>, repeat = REPEAT): Record<K, ReturnType<typeof runEngine>> {
   const runs = {} as Record<K, ReturnType<typeof runEngine>[]>;
-  for (let r = 0; r < repeat; r++) for (const k of Object.keys(cases) as K[]) (runs[k] ??= []).push(runEngine(corpus, nowMs, cases[k], 1));
+  for (let r = 0; r < repeat; r++) for (const k of Object.keys(cases) as K[]) (runs[k] ??= []).push(runEngine(corpus, nowMs, cases[k] as Record<string, unknown>, 1));
   const out = {} as Record<K, ReturnType<typeof runEngine>>;
   for (const k of Object.keys(cases) as K[]) out[k] = [...runs[k]].sort((a, b) => a.s - b.s)[runs[k].length >> 1];
   return out;
@@ -210,10 +225,10 @@ function main() {
   const packRules = [...exampleRules, ...syntheticPack(320)];
   // a real pack (--pack PATH…, e.g. Elastic's detection-rules folders): how many files load, and all of them run together
   const loaded = args.pack?.length ? loadRuleFiles(args.pack, { collect: true }) : undefined;
-  const engineCases: Record<string, object> = { engine: {}, withRules: { rules: exampleRules }, withPack: { rules: packRules }, engineAll: { validate: "all" } };
+  const engineCases: Record<string, object> = { engine: {}, engineReused: { reuseOutput: true }, withRules: { rules: exampleRules }, withPack: { rules: packRules }, engineAll: { validate: "all" } };
   if (loaded) engineCases.elastic = { rules: loaded.rules };
   const timed = runEngines(corpus, nowMs, engineCases, quick ? 1 : 5);
-  const { engine, withRules, withPack, engineAll } = timed;
+  const { engine, engineReused, withRules, withPack, engineAll } = timed;
   let elastic: { files: number; loaded: number; refused: Record<string, number>; programBytes: number; fitsFluentBit: boolean; run: ReturnType<typeof runEngine> } | undefined;
   if (loaded) {
     const refused: Record<string, number> = {};
@@ -223,6 +238,7 @@ function main() {
     log(`  ${args.pack!.join(", ")}: ${elastic.loaded} of ${elastic.files} files loaded`);
   }
   if (!engineAll.out.equals(engine.out)) throw new Error("bench: validate all wrote other bytes than validate candidates");
+  if (!reusedOutput(corpus, nowMs).equals(engine.out)) throw new Error("bench: write with reuseOutput wrote other bytes than write");
   log("js_naive and js_prefilter (and their byte-identity with podprobe)…");
   const naive = runBaseline(corpus, nowMs, false);
   assertIdentical("js_naive", engine.out, naive.out);
@@ -316,6 +332,7 @@ function main() {
 
   const cases = {
     engine: { ...caseOf(corpus.length, records, engine.s, engine.cpu), startup_seconds: engine.startup },
+    engine_reused_output: caseOf(corpus.length, records, engineReused.s, engineReused.cpu),
     engine_example_rules: caseOf(corpus.length, records, withRules.s, withRules.cpu),
     engine_rule_pack: caseOf(corpus.length, records, withPack.s, withPack.cpu),
     ...(elastic ? { engine_elastic_pack: caseOf(corpus.length, records, elastic.run.s, elastic.run.cpu) } : {}),
@@ -340,6 +357,7 @@ function main() {
     engine_vs_js_prefilter: { want: ">= 3x", got: cases.engine.mb_per_s / cases.js_prefilter.mb_per_s },
     engine_gb_per_s: { want: ">= 1", got: cases.engine.mb_per_s / 1000 },
     engine_gb_per_cpu_s: { want: ">= 1", got: cases.engine.cpu_mb_per_s! / 1000 },
+    engine_reused_output_gb_per_s: { want: ">= 1", got: cases.engine_reused_output.mb_per_s / 1000 },
     cli_mb_per_s_excluding_startup: { want: ">= 400", got: cases.cli.mb_per_s },
     cli_mb_per_cpu_s_excluding_startup: { want: ">= 400", got: cases.cli.cpu_mb_per_s! },
     fluent_bit_wasm_ops_down: { want: ">= 8x", got: TODAY_WASM_OPS_PER_RECORD / cases.fluent_bit_abi.wasm_ops_per_record },
@@ -385,7 +403,7 @@ function main() {
           },
         }
       : {}),
-    identical_output: { js_naive: true, js_prefilter: true, validate_all: true },
+    identical_output: { js_naive: true, js_prefilter: true, validate_all: true, reuse_output: true },
     prefilter_reject_share: engine.stats.prefilter_skipped / engine.stats.records_in,
     escaped_share: engine.stats.prefilter_escaped / engine.stats.records_in,
     non_ascii: {

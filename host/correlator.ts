@@ -25,6 +25,12 @@ export interface WriteOptions {
    * waits for the rest of that source's stream. Default: one source for everything.
    */
   source?: string;
+  /**
+   * The returned bytes are a view of a buffer the correlator keeps and reuses, valid until the next call on this
+   * correlator (write, end, advance, keys): no fresh buffer per call. For a caller that is done with the output
+   * before it writes again (writes it out and waits for that, or copies it).
+   */
+  reuseOutput?: boolean;
 }
 
 export interface Correlator {
@@ -115,7 +121,15 @@ export function createCorrelator(options: CreateOptions = {}, spelling: (camelKe
 
   return {
     options: opts,
-    write: (chunk, o) => write(chunk, o?.source),
+    write(chunk, o) {
+      if (!o?.reuseOutput) return write(chunk, o?.source);
+      engine.beginReuse();
+      try {
+        return write(chunk, o.source);
+      } finally {
+        engine.endReuse();
+      }
+    },
     end(chunk) {
       const outs = [tagger.push(chunk === undefined ? EMPTY : bytesOf(chunk), true)];
       for (const f of sourced.values()) outs.push(f.push(EMPTY, true));

@@ -21,6 +21,14 @@ export interface FramerSink {
 export function concat(parts: Uint8Array[]): Buffer {
   if (parts.length === 0) return EMPTY;
   if (parts.length === 1) return Buffer.isBuffer(parts[0]) ? parts[0] : Buffer.from(parts[0].buffer, parts[0].byteOffset, parts[0].length);
+  // parts that lie end to end in one buffer (the engine's reused output) are one view of it
+  const first = parts[0];
+  let end = first.byteOffset + first.length;
+  for (let i = 1; i < parts.length && end >= 0; i++) {
+    const p = parts[i];
+    end = p.length === 0 ? end : p.buffer === first.buffer && p.byteOffset === end ? end + p.length : -1;
+  }
+  if (end >= 0) return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
   return Buffer.concat(parts);
 }
 

@@ -276,7 +276,9 @@ async function pump(c: Correlator, mode: "tag" | "key", files: string[], progres
           if (next === STOP || next.done) break;
           const chunk = next.value;
           bytes += chunk.length;
-          await out.write(mode === "tag" ? c.write(chunk) : c.keys(chunk));
+          // (tags: the output goes into the correlator's reused buffer, released before the next write)
+          if (mode === "tag") await out.writeAndRelease(c.write(chunk, { reuseOutput: true }));
+          else await out.write(c.keys(chunk));
           if (progress && Date.now() - last > 250) {
             last = Date.now();
             show(false);

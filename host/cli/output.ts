@@ -36,6 +36,22 @@ export class Output {
     await this.drain();
   }
 
+  /**
+   * Writes b and resolves once the stream is done with its bytes (they were handed to the system, or the stream
+   * failed): for output in a buffer that is reused afterwards.
+   */
+  async writeAndRelease(b: Uint8Array): Promise<void> {
+    if (this.done || b.length === 0) return;
+    await new Promise<void>((resolve) => {
+      const finish = () => {
+        this.waiting.delete(finish);
+        resolve();
+      };
+      this.waiting.add(finish);
+      this.s.write(b, finish);
+    });
+  }
+
   /** Resolves when everything written was handed to the system (or the stream failed). */
   async flushed(): Promise<void> {
     if (!this.done && this.s.writableNeedDrain) await this.drain();
