@@ -250,21 +250,19 @@ export function opsOf(exports: WebAssembly.Exports): bigint {
 }
 
 /**
- * A filter_wasm module that does nothing: `podprobe_filter` returns the record pointer it got (Fluent Bit copies
- * the NUL-terminated record), `malloc` bumps a pointer (growing memory as needed), `free` resets it once every
- * block is freed. The floor podprobe's module is compared against.
+ * filter_wasm's `malloc` and `free` for the comparison modules: `malloc` bumps a pointer (with `slack` bytes after
+ * each block, growing memory as needed), `free` resets it once every block is freed.
  */
-export function doNothingModule(): Uint8Array<ArrayBuffer> {
-  const m = new binaryen.Module();
+function addBumpAllocator(m: binaryen.Module, slack: number): void {
   const i32 = binaryen.i32;
   const BASE = 1024;
   m.setMemory(1, 65536, "memory");
   m.addGlobal("top", i32, true, m.i32.const(BASE));
   m.addGlobal("live", i32, true, m.i32.const(0));
-  // malloc(n): p = top; top = (p + n + 7) & ~7; grow when top passes the memory's end; live++
+  // malloc(n): p = top; top = (p + n + slack + 7) & ~7; grow when top passes the memory's end; live++
   m.addFunction("malloc", binaryen.createType([i32]), i32, [i32, i32], m.block(null, [
     m.local.set(1, m.global.get("top", i32)),
-    m.local.set(2, m.i32.and(m.i32.add(m.i32.add(m.local.get(1, i32), m.local.get(0, i32)), m.i32.const(7)), m.i32.const(-8))),
+    m.local.set(2, m.i32.and(m.i32.add(m.i32.add(m.local.get(1, i32), m.local.get(0, i32)), m.i32.const(slack + 7)), m.i32.const(-8))),
     m.if(m.i32.gt_u(m.local.get(2, i32), m.i32.shl(m.memory.size(), m.i32.const(16))),
       m.drop(m.memory.grow(m.i32.add(m.i32.shr_u(m.i32.sub(m.local.get(2, i32), m.i32.shl(m.memory.size(), m.i32.const(16))), m.i32.const(16)), m.i32.const(1))))),
     m.global.set("top", m.local.get(2, i32)),
@@ -275,6 +273,17 @@ export function doNothingModule(): Uint8Array<ArrayBuffer> {
     m.global.set("live", m.i32.sub(m.global.get("live", i32), m.i32.const(1))),
     m.if(m.i32.eqz(m.global.get("live", i32)), m.global.set("top", m.i32.const(BASE))),
   ])));
+}
+
+/**
+ * A filter_wasm module that does nothing: `podprobe_filter` returns the record pointer it got (Fluent Bit copies
+ * the NUL-terminated record), `malloc` bumps a pointer (growing memory as needed), `free` resets it once every
+ * block is freed. The floor podprobe's module is compared against.
+ */
+export function doNothingModule(): Uint8Array<ArrayBuffer> {
+  const m = new binaryen.Module();
+  const i32 = binaryen.i32;
+  addBumpAllocator(m, 0);
   m.addFunction("podprobe_filter", binaryen.createType([i32, i32, i32, i32, i32, i32]), i32, [], m.local.get(4, i32));
   for (const f of ["malloc", "free", "podprobe_filter"]) m.addFunctionExport(f, f);
   if (!m.validate()) throw new Error("do-nothing module does not validate");
@@ -327,27 +336,11 @@ export interface ScanClass {
 export function scanFloorModule(classes: ScanClass[]): Uint8Array<ArrayBuffer> {
   const m = new binaryen.Module();
   const { i32, i64 } = binaryen;
-  const BASE = 1024;
   const ONES = 0x0101010101010101n, HIGHS = 0x8080808080808080n;
   const c64 = (v: bigint) => (m.i64.const as unknown as (v: bigint) => number)(BigInt.asIntN(64, v));
-  m.setMemory(1, 65536, "memory");
-  m.addGlobal("top", i32, true, m.i32.const(BASE));
-  m.addGlobal("live", i32, true, m.i32.const(0));
+  // (32 bytes of slack after each block, as the module's allocator keeps: the last word may reach past the end)
+  addBumpAllocator(m, 32);
   m.addGlobal("flagged", i32, true, m.i32.const(0));
-  m.addFunction("malloc", binaryen.createType([i32]), i32, [i32, i32], m.block(null, [
-    m.local.set(1, m.global.get("top", i32)),
-    // (32 bytes of slack after each block, as the module's allocator keeps: the last word may reach past the end)
-    m.local.set(2, m.i32.and(m.i32.add(m.i32.add(m.local.get(1, i32), m.local.get(0, i32)), m.i32.const(32 + 7)), m.i32.const(-8))),
-    m.if(m.i32.gt_u(m.local.get(2, i32), m.i32.shl(m.memory.size(), m.i32.const(16))),
-      m.drop(m.memory.grow(m.i32.add(m.i32.shr_u(m.i32.sub(m.local.get(2, i32), m.i32.shl(m.memory.size(), m.i32.const(16))), m.i32.const(16)), m.i32.const(1))))),
-    m.global.set("top", m.local.get(2, i32)),
-    m.global.set("live", m.i32.add(m.global.get("live", i32), m.i32.const(1))),
-    m.return(m.local.get(1, i32)),
-  ], i32));
-  m.addFunction("free", binaryen.createType([i32]), binaryen.none, [], m.if(m.local.get(0, i32), m.block(null, [
-    m.global.set("live", m.i32.sub(m.global.get("live", i32), m.i32.const(1))),
-    m.if(m.i32.eqz(m.global.get("live", i32)), m.global.set("top", m.i32.const(BASE))),
-  ])));
   // locals of podprobe_filter: 0..5 params, 6 q, 7 end, 8 x
   const Q = 6, END = 7, X = 8;
   const test = (offset: number) => {
