@@ -275,6 +275,16 @@ function addBumpAllocator(m: binaryen.Module, slack: number): void {
   ])));
 }
 
+/** Exports filter_wasm's three functions of a comparison module, validates, optimises and emits it. */
+function emitFilterModule(m: binaryen.Module, name: string): Uint8Array<ArrayBuffer> {
+  for (const f of ["malloc", "free", "podprobe_filter"]) m.addFunctionExport(f, f);
+  if (!m.validate()) throw new Error(`${name} module does not validate`);
+  m.optimize();
+  const bytes = Uint8Array.from(m.emitBinary());
+  m.dispose();
+  return bytes;
+}
+
 /**
  * A filter_wasm module that does nothing: `podprobe_filter` returns the record pointer it got (Fluent Bit copies
  * the NUL-terminated record), `malloc` bumps a pointer (growing memory as needed), `free` resets it once every
@@ -285,12 +295,7 @@ export function doNothingModule(): Uint8Array<ArrayBuffer> {
   const i32 = binaryen.i32;
   addBumpAllocator(m, 0);
   m.addFunction("podprobe_filter", binaryen.createType([i32, i32, i32, i32, i32, i32]), i32, [], m.local.get(4, i32));
-  for (const f of ["malloc", "free", "podprobe_filter"]) m.addFunctionExport(f, f);
-  if (!m.validate()) throw new Error("do-nothing module does not validate");
-  m.optimize();
-  const bytes = Uint8Array.from(m.emitBinary());
-  m.dispose();
-  return bytes;
+  return emitFilterModule(m, "do-nothing");
 }
 
 const NAMES: Record<number, string> = {
@@ -374,10 +379,5 @@ export function scanFloorModule(classes: ScanClass[]): Uint8Array<ArrayBuffer> {
     ]))),
     m.return(m.local.get(4, i32)),
   ], i32));
-  for (const f of ["malloc", "free", "podprobe_filter"]) m.addFunctionExport(f, f);
-  if (!m.validate()) throw new Error("scan-floor module does not validate");
-  m.optimize();
-  const bytes = Uint8Array.from(m.emitBinary());
-  m.dispose();
-  return bytes;
+  return emitFilterModule(m, "scan-floor");
 }

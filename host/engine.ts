@@ -124,18 +124,17 @@ export class Engine {
 
   private output(n: number): Buffer {
     const from = new Uint8Array(this.x.memory.buffer, this.x.output_ptr(), n);
-    if (this.reused === undefined) {
+    if (!this.reusing) {
       const out = Buffer.allocUnsafeSlow(n);
       out.set(from);
       return out;
     }
     // into the reused buffer, after what this call wrote there before (its parts lie end to end: one view)
-    let r = this.reused;
-    if (this.reusedAt + n > r.length) {
+    if (this.reusedAt + n > this.reused.length) {
       // (parts of this call already made stay in the old buffer: the call's output is then joined by a copy)
-      this.reused = r = Buffer.allocUnsafeSlow(Math.max(2 * r.length, this.reusedAt + n));
+      this.reused = Buffer.allocUnsafeSlow(Math.max(2 * this.reused.length, this.reusedAt + n));
     }
-    const out = r.subarray(this.reusedAt, this.reusedAt + n);
+    const out = this.reused.subarray(this.reusedAt, this.reusedAt + n);
     out.set(from);
     this.reusedAt += n;
     return out;
@@ -144,19 +143,18 @@ export class Engine {
   // The output of a call made with reuseOutput goes into one buffer the engine keeps instead of fresh ones: a
   // fresh 1 MiB buffer per batch is memory the system must hand over page by page (on the bench machine a
   // tenth of a second per 100 MB, as system time)
-  private reused: Buffer | undefined;
+  private reused: Buffer = Buffer.allocUnsafeSlow(0);
   private reusedAt = 0;
-  private reusedKeep: Buffer = Buffer.allocUnsafeSlow(0);
+  private reusing = false;
 
   /** Until endReuse(), outputs go into the reused buffer, from its start. */
   beginReuse(): void {
-    this.reused = this.reusedKeep;
+    this.reusing = true;
     this.reusedAt = 0;
   }
 
   endReuse(): void {
-    if (this.reused !== undefined) this.reusedKeep = this.reused;
-    this.reused = undefined;
+    this.reusing = false;
   }
 
   /**
